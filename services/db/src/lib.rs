@@ -1,0 +1,1 @@
+//! almagest-db (skeleton)

@@ -1,0 +1,1 @@
+//! almagest-registry (skeleton)

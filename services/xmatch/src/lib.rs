@@ -1,0 +1,1 @@
+//! almagest-xmatch (skeleton)

@@ -1,0 +1,1 @@
+//! vospace (skeleton)
