@@ -1,0 +1,8 @@
+//! `almagest adql`: placeholder until the adql crate lands.
+use crate::DialectArg;
+use std::process::ExitCode;
+
+pub fn run(_dialect: DialectArg, _syntax_only: bool, _udfs: &[String]) -> ExitCode {
+    eprintln!("not implemented yet");
+    ExitCode::FAILURE
+}
