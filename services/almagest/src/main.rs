@@ -38,6 +38,6 @@ pub enum DialectArg {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Command::Adql { dialect, syntax_only, udfs } => adql_cmd::run(dialect, syntax_only, &udfs),
+        Command::Adql { dialect, syntax_only, udfs } => adql_cmd::run(dialect, syntax_only, &udfs, None),
     }
 }
