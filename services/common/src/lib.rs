@@ -1,1 +1,5 @@
-//! almagest-common (skeleton)
+//! What the Almagest services share: configuration ([`config`]), XML helpers and VOSI documents, the TAP_SCHEMA
+//! catalogue, and the rendering of errors into each standard's wire form.
+#![deny(missing_docs)]
+
+pub mod config;
