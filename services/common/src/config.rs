@@ -210,16 +210,24 @@ const NON_CONFIG_VARS: &[&str] = &["ALMAGEST_CONFIG", "ALMAGEST_LOG", "ALMAGEST_
 
 impl Config {
     /// Reads the configuration: defaults, then the TOML file (if given), then `ALMAGEST_*` variables from `env`.
-    pub fn load(file: Option<&Path>, env: impl IntoIterator<Item = (String, String)>) -> Result<Config, ConfigError> {
+    pub fn load(
+        file: Option<&Path>,
+        env: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<Config, ConfigError> {
         let defaults = toml::Table::try_from(Config::default())
             .map_err(|e| ConfigError::Invalid(format!("defaults do not serialise: {e}")))?;
         let mut merged = defaults.clone();
         if let Some(path) = file {
-            let text = std::fs::read_to_string(path)
-                .map_err(|source| ConfigError::Read { path: path.to_path_buf(), source })?;
-            let table: toml::Table = text
-                .parse()
-                .map_err(|e: toml::de::Error| ConfigError::Parse { path: path.to_path_buf(), message: e.to_string() })?;
+            let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+                path: path.to_path_buf(),
+                source,
+            })?;
+            let table: toml::Table =
+                text.parse()
+                    .map_err(|e: toml::de::Error| ConfigError::Parse {
+                        path: path.to_path_buf(),
+                        message: e.to_string(),
+                    })?;
             merge(&mut merged, table);
         }
         let mut keys = BTreeMap::new();
@@ -229,14 +237,24 @@ impl Config {
                 continue;
             }
             let Some(path) = keys.get(&var) else {
-                return Err(ConfigError::Env { var, message: "no configuration key of that name".into() });
+                return Err(ConfigError::Env {
+                    var,
+                    message: "no configuration key of that name".into(),
+                });
             };
-            set_path(&mut merged, path, &value).map_err(|message| ConfigError::Env { var: var.clone(), message })?;
+            set_path(&mut merged, path, &value).map_err(|message| ConfigError::Env {
+                var: var.clone(),
+                message,
+            })?;
         }
         let path = file.map(Path::to_path_buf).unwrap_or_default();
-        let mut config: Config = merged
-            .try_into()
-            .map_err(|e: toml::de::Error| ConfigError::Parse { path, message: e.to_string() })?;
+        let mut config: Config =
+            merged
+                .try_into()
+                .map_err(|e: toml::de::Error| ConfigError::Parse {
+                    path,
+                    message: e.to_string(),
+                })?;
         config.fill_derived()?;
         Ok(config)
     }
@@ -256,10 +274,16 @@ impl Config {
             self.base_url.pop();
         }
         if !(self.base_url.starts_with("http://") || self.base_url.starts_with("https://")) {
-            return Err(ConfigError::Invalid(format!("base_url must be an http(s) URL, not '{}'", self.base_url)));
+            return Err(ConfigError::Invalid(format!(
+                "base_url must be an http(s) URL, not '{}'",
+                self.base_url
+            )));
         }
         if self.database.is_empty() {
-            self.database = format!("sqlite://{}", self.data_dir.join("catalog.sqlite").display());
+            self.database = format!(
+                "sqlite://{}",
+                self.data_dir.join("catalog.sqlite").display()
+            );
         }
         if self.state_database.is_empty() {
             self.state_database = if self.database.starts_with("sqlite:") {
@@ -272,10 +296,15 @@ impl Config {
             self.store.root = self.data_dir.join("store").display().to_string();
         }
         if !matches!(self.store.kind.as_str(), "fs" | "s3") {
-            return Err(ConfigError::Invalid(format!("store.kind must be 'fs' or 's3', not '{}'", self.store.kind)));
+            return Err(ConfigError::Invalid(format!(
+                "store.kind must be 'fs' or 's3', not '{}'",
+                self.store.kind
+            )));
         }
         if self.limits.maxrec_default > self.limits.maxrec_hard {
-            return Err(ConfigError::Invalid("limits.maxrec_default is larger than limits.maxrec_hard".into()));
+            return Err(ConfigError::Invalid(
+                "limits.maxrec_default is larger than limits.maxrec_hard".into(),
+            ));
         }
         if !self.service.authority.starts_with("ivo://") {
             return Err(ConfigError::Invalid(format!(
@@ -310,7 +339,12 @@ fn merge(base: &mut toml::Table, over: toml::Table) {
     }
 }
 
-fn env_keys(table: &toml::Table, prefix: &str, path: &mut Vec<String>, out: &mut BTreeMap<String, Vec<String>>) {
+fn env_keys(
+    table: &toml::Table,
+    prefix: &str,
+    path: &mut Vec<String>,
+    out: &mut BTreeMap<String, Vec<String>>,
+) {
     for (key, value) in table {
         path.push(key.clone());
         let var = format!("{prefix}_{}", key.to_ascii_uppercase());
@@ -334,17 +368,23 @@ fn set_path(table: &mut toml::Table, path: &[String], raw: &str) -> Result<(), S
         };
     }
     let value = match t.get(last) {
-        Some(toml::Value::Integer(_)) => {
-            toml::Value::Integer(raw.trim().parse().map_err(|_| format!("'{raw}' is not an integer"))?)
+        Some(toml::Value::Integer(_)) => toml::Value::Integer(
+            raw.trim()
+                .parse()
+                .map_err(|_| format!("'{raw}' is not an integer"))?,
+        ),
+        Some(toml::Value::Boolean(_)) => {
+            toml::Value::Boolean(match raw.trim().to_ascii_lowercase().as_str() {
+                "1" | "true" | "yes" | "on" => true,
+                "0" | "false" | "no" | "off" => false,
+                _ => return Err(format!("'{raw}' is not a boolean (true/false)")),
+            })
         }
-        Some(toml::Value::Boolean(_)) => toml::Value::Boolean(match raw.trim().to_ascii_lowercase().as_str() {
-            "1" | "true" | "yes" | "on" => true,
-            "0" | "false" | "no" | "off" => false,
-            _ => return Err(format!("'{raw}' is not a boolean (true/false)")),
-        }),
-        Some(toml::Value::Float(_)) => {
-            toml::Value::Float(raw.trim().parse().map_err(|_| format!("'{raw}' is not a number"))?)
-        }
+        Some(toml::Value::Float(_)) => toml::Value::Float(
+            raw.trim()
+                .parse()
+                .map_err(|_| format!("'{raw}' is not a number"))?,
+        ),
         _ => toml::Value::String(raw.to_string()),
     };
     t.insert(last.clone(), value);
@@ -377,7 +417,10 @@ fn render_value(v: &toml::Value) -> String {
         toml::Value::Integer(i) => i.to_string(),
         toml::Value::Float(f) => format!("{f:?}"),
         toml::Value::Boolean(b) => b.to_string(),
-        toml::Value::Array(a) => format!("[{}]", a.iter().map(render_value).collect::<Vec<_>>().join(", ")),
+        toml::Value::Array(a) => format!(
+            "[{}]",
+            a.iter().map(render_value).collect::<Vec<_>>().join(", ")
+        ),
         toml::Value::Datetime(d) => d.to_string(),
         toml::Value::Table(_) => String::new(),
     }
@@ -388,7 +431,10 @@ mod tests {
     use super::*;
 
     fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
     }
 
     #[test]
@@ -404,7 +450,11 @@ mod tests {
     fn env_overrides_file_which_overrides_defaults() {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("almagest.toml");
-        std::fs::write(&file, "listen = \"0.0.0.0:9000\"\n[limits]\nmaxrec_hard = 500\nmaxrec_default = 50\n").unwrap();
+        std::fs::write(
+            &file,
+            "listen = \"0.0.0.0:9000\"\n[limits]\nmaxrec_hard = 500\nmaxrec_default = 50\n",
+        )
+        .unwrap();
         let c = Config::load(
             Some(&file),
             env(&[
@@ -431,7 +481,11 @@ mod tests {
 
     #[test]
     fn postgres_catalogue_keeps_state_there_too() {
-        let c = Config::load(None, env(&[("ALMAGEST_DATABASE", "postgres://u@db/almagest")])).unwrap();
+        let c = Config::load(
+            None,
+            env(&[("ALMAGEST_DATABASE", "postgres://u@db/almagest")]),
+        )
+        .unwrap();
         assert_eq!(c.state_database, "postgres://u@db/almagest");
     }
 

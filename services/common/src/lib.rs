@@ -2,4 +2,9 @@
 //! catalogue, and the rendering of errors into each standard's wire form.
 #![deny(missing_docs)]
 
+pub mod catalog;
 pub mod config;
+#[cfg(any(test, feature = "testing"))]
+pub mod testing;
+pub mod vosi;
+pub mod xml;
