@@ -1,1 +1,7 @@
-//! almagest-tap (skeleton)
+//! TAP 1.1: synchronous and asynchronous ADQL queries, VOSI resources, TAP_SCHEMA, uploads and /examples.
+#![deny(missing_docs)]
+
+pub mod capabilities;
+pub mod error;
+pub mod params;
+pub mod request;
