@@ -3,5 +3,6 @@
 
 pub mod capabilities;
 pub mod error;
+pub mod examples;
 pub mod params;
 pub mod request;
