@@ -6,3 +6,5 @@ pub mod error;
 pub mod examples;
 pub mod params;
 pub mod request;
+pub mod sqlexec;
+pub mod tap_schema;
