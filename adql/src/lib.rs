@@ -1,4 +1,69 @@
-//! ADQL 2.1: parse, check against a catalogue, translate to SQL (skeleton; being written).
+//! ADQL 2.1 for Almagest: parse strictly, check against a catalogue, translate to SQL for SQLite or PostgreSQL.
+//!
+//! ```
+//! let q = adql::parse("SELECT TOP 5 ra, dec FROM hip.main WHERE 1 = CONTAINS(POINT(ra, dec), CIRCLE(56.75, 24.12, 2))").unwrap();
+//! assert_eq!(q.with.len(), 0);
+//! assert!(adql::parse("SELECT ra FROM hip.main LIMIT 5").is_err());
+//! ```
+//!
+//! The three stages follow DataFusion's SQL layer: [`parse`] gives a syntax tree ([`ast`]); [`check`] resolves
+//! every name through a [`Catalog`], types every expression and computes each output column's VOTable metadata;
+//! [`translate`] prints SQL for a [`Dialect`] from the checked model, never from user text.
+#![deny(missing_docs)]
 
-/// The catalogue a query is checked against (placeholder until the real trait lands).
+pub mod ast;
+mod error;
+pub mod functions;
+mod keywords;
+mod lexer;
+mod parser;
+mod span;
+mod udf;
+mod visit;
+
+pub use error::{AdqlError, ErrorKind, Problem, did_you_mean, suggestions};
+pub use span::Span;
+pub use udf::{Udf, standard_udfs};
+
+/// Parses a query (grammar only: names are not resolved).
+pub fn parse(adql: &str) -> Result<ast::Query, AdqlError> {
+    parser::parse(adql)
+}
+
+/// Parses a query and checks that every function it calls is an ADQL function or one of `udfs` (by name and
+/// number of arguments): what a validator without a catalogue can say.
+pub fn validate_syntax(adql: &str, udfs: &[Udf]) -> Result<ast::Query, AdqlError> {
+    let q = parse(adql)?;
+    let mut errors = Vec::new();
+    visit::walk_exprs(&q, &mut |e| {
+        if let ast::Expr::Call { name, args, span } = e {
+            if functions::Builtin::lookup(&name.name).is_none() {
+                match udfs.iter().find(|u| u.name.eq_ignore_ascii_case(&name.name)) {
+                    None => errors.push(
+                        AdqlError::new(ErrorKind::Name, format!("unknown function '{}'", name.name))
+                            .at(*span)
+                            .hint(
+                                did_you_mean(&suggestions(&name.name, udfs.iter().map(|u| u.name.as_str())))
+                                    .unwrap_or_else(|| "only ADQL functions and the service's declared functions can be used".into()),
+                            ),
+                    ),
+                    Some(u) if u.args.len() != args.len() => errors.push(
+                        AdqlError::new(
+                            ErrorKind::Type,
+                            format!("{} takes {} argument(s), not {}: {}", u.name, u.args.len(), args.len(), u.form()),
+                        )
+                        .at(*span),
+                    ),
+                    Some(_) => {}
+                }
+            }
+        }
+    });
+    match AdqlError::merge(errors) {
+        Some(e) => Err(e),
+        None => Ok(q),
+    }
+}
+
+/// The catalogue a query is checked against (placeholder until the checker lands).
 pub trait Catalog {}
