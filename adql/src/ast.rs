@@ -4,7 +4,7 @@
 //! expression is set operations over SELECTs with an optional ORDER BY and OFFSET; conditions ([`Cond`]) are kept
 //! apart from values ([`Expr`]) because ADQL has no boolean values.
 
-use crate::span::Span;
+pub use crate::span::Span;
 
 /// An identifier: regular (case-insensitive) or delimited (exact).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -21,7 +21,11 @@ impl Ident {
     /// Whether this identifier names `other` under ADQL's case rules (a regular identifier matches
     /// case-insensitively, a delimited one exactly).
     pub fn matches(&self, other: &str) -> bool {
-        if self.quoted { self.name == other } else { self.name.eq_ignore_ascii_case(other) }
+        if self.quoted {
+            self.name == other
+        } else {
+            self.name.eq_ignore_ascii_case(other)
+        }
     }
 }
 

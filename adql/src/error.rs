@@ -40,7 +40,14 @@ pub struct AdqlError {
 impl AdqlError {
     /// A single problem.
     pub fn new(kind: ErrorKind, message: impl Into<String>) -> AdqlError {
-        AdqlError { problems: vec![Problem { kind, message: message.into(), span: None, hint: None }] }
+        AdqlError {
+            problems: vec![Problem {
+                kind,
+                message: message.into(),
+                span: None,
+                hint: None,
+            }],
+        }
     }
 
     /// Sets the position of the (last) problem.
@@ -61,7 +68,10 @@ impl AdqlError {
 
     /// The kind of the first problem.
     pub fn kind(&self) -> ErrorKind {
-        self.problems.first().map(|p| p.kind).unwrap_or(ErrorKind::Syntax)
+        self.problems
+            .first()
+            .map(|p| p.kind)
+            .unwrap_or(ErrorKind::Syntax)
     }
 
     /// Merges several errors into one, sorted by position.
@@ -131,18 +141,31 @@ pub fn did_you_mean(options: &[String]) -> Option<String> {
     }
 }
 
+/// Edit distance counting an adjacent transposition as one edit (optimal string alignment), so `pxl` is close
+/// to `plx`.
 fn levenshtein(a: &str, b: &str) -> usize {
     let a: Vec<char> = a.chars().collect();
     let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.iter().enumerate() {
-        let mut cur = vec![i + 1; b.len() + 1];
-        for (j, cb) in b.iter().enumerate() {
-            cur[j + 1] = (prev[j] + usize::from(ca != cb)).min(prev[j + 1] + 1).min(cur[j] + 1);
-        }
-        prev = cur;
+    let (n, m) = (a.len(), b.len());
+    let mut d = vec![vec![0usize; m + 1]; n + 1];
+    for (i, row) in d.iter_mut().enumerate() {
+        row[0] = i;
     }
-    prev[b.len()]
+    for j in 0..=m {
+        d[0][j] = j;
+    }
+    for i in 1..=n {
+        for j in 1..=m {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            d[i][j] = (d[i - 1][j] + 1)
+                .min(d[i][j - 1] + 1)
+                .min(d[i - 1][j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                d[i][j] = d[i][j].min(d[i - 2][j - 2] + 1);
+            }
+        }
+    }
+    d[n][m]
 }
 
 #[cfg(test)]
@@ -154,6 +177,9 @@ mod tests {
         assert_eq!(suggestions("rra", ["ra", "dec", "hpmag"]), vec!["ra"]);
         assert_eq!(suggestions("HPMAG", ["ra", "hpmag"]), vec!["hpmag"]);
         assert!(suggestions("zzz", ["ra", "dec"]).is_empty());
-        assert_eq!(did_you_mean(&["a".into(), "b".into()]).unwrap(), "did you mean 'a' or 'b'?");
+        assert_eq!(
+            did_you_mean(&["a".into(), "b".into()]).unwrap(),
+            "did you mean 'a' or 'b'?"
+        );
     }
 }

@@ -93,12 +93,19 @@ const TABLE: &[(&str, Builtin)] = &[
 impl Builtin {
     /// The function a name denotes, case-insensitively.
     pub fn lookup(name: &str) -> Option<Builtin> {
-        TABLE.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, b)| *b)
+        TABLE
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, b)| *b)
     }
 
     /// Its ADQL name.
     pub fn name(self) -> &'static str {
-        TABLE.iter().find(|(_, b)| *b == self).map(|(n, _)| *n).unwrap_or("?")
+        TABLE
+            .iter()
+            .find(|(_, b)| *b == self)
+            .map(|(n, _)| *n)
+            .unwrap_or("?")
     }
 
     /// Allowed argument counts (min, max) of the plain numeric/string functions; geometry functions have their
@@ -123,8 +130,19 @@ impl Builtin {
     pub fn is_geometry(self) -> bool {
         matches!(
             self,
-            Point | Circle | Box | Polygon | Region | Centroid | Contains | Intersects | Distance | Area | Coord1
-                | Coord2 | Coordsys
+            Point
+                | Circle
+                | Box
+                | Polygon
+                | Region
+                | Centroid
+                | Contains
+                | Intersects
+                | Distance
+                | Area
+                | Coord1
+                | Coord2
+                | Coordsys
         )
     }
 }

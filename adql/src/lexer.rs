@@ -99,17 +99,29 @@ struct Lexer<'a> {
 
 /// Splits a query into tokens (the last one is [`Tok::Eof`]).
 pub fn tokenize(src: &str) -> Result<Vec<Token>, AdqlError> {
-    let mut lx = Lexer { src, bytes: src.as_bytes(), pos: 0, line: 1, line_start: 0 };
+    let mut lx = Lexer {
+        src,
+        bytes: src.as_bytes(),
+        pos: 0,
+        line: 1,
+        line_start: 0,
+    };
     let mut out = Vec::new();
     loop {
         lx.skip_space_and_comments()?;
         let start = lx.here();
         if lx.pos >= lx.bytes.len() {
-            out.push(Token { tok: Tok::Eof, span: start });
+            out.push(Token {
+                tok: Tok::Eof,
+                span: start,
+            });
             return Ok(out);
         }
         let tok = lx.next_tok(start)?;
-        let span = Span { end: lx.pos, ..start };
+        let span = Span {
+            end: lx.pos,
+            ..start
+        };
         out.push(Token { tok, span });
     }
 }
@@ -117,7 +129,12 @@ pub fn tokenize(src: &str) -> Result<Vec<Token>, AdqlError> {
 impl<'a> Lexer<'a> {
     fn here(&self) -> Span {
         let column = self.src[self.line_start..self.pos].chars().count() as u32 + 1;
-        Span { start: self.pos, end: self.pos, line: self.line, column }
+        Span {
+            start: self.pos,
+            end: self.pos,
+            line: self.line,
+            column,
+        }
     }
 
     fn peek(&self, off: usize) -> u8 {
@@ -146,7 +163,10 @@ impl<'a> Lexer<'a> {
                     }
                 }
                 b'/' if self.peek(1) == b'*' => {
-                    return Err(self.err(self.here(), "/* block comments */ are not ADQL: use -- comments"));
+                    return Err(self.err(
+                        self.here(),
+                        "/* block comments */ are not ADQL: use -- comments",
+                    ));
                 }
                 _ => return Ok(()),
             }
@@ -162,7 +182,10 @@ impl<'a> Lexer<'a> {
                     self.pos += 1;
                 }
                 if self.peek(0) >= 0x80 {
-                    return Err(self.err(self.here(), "identifiers are ASCII in ADQL: quote non-ASCII names with \"\""));
+                    return Err(self.err(
+                        self.here(),
+                        "identifiers are ASCII in ADQL: quote non-ASCII names with \"\"",
+                    ));
                 }
                 Ok(Tok::Word(self.src[s..self.pos].to_string()))
             }
@@ -189,19 +212,34 @@ impl<'a> Lexer<'a> {
             b'>' if self.peek(1) == b'=' => self.two(Tok::Ge),
             b'>' => self.one(Tok::Gt),
             b'!' if self.peek(1) == b'=' => self.two(Tok::Ne),
-            b':' if self.peek(1) == b':' => {
-                Err(self.err(start, "'::' casts are not ADQL: write CAST(expression AS type)"))
-            }
-            b';' => Err(self.err(start, "';' is not ADQL: send one query, without a terminating semicolon")),
-            b'`' => Err(self.err(start, "backticks are not ADQL: quote identifiers with double quotes \"like this\"")),
+            b':' if self.peek(1) == b':' => Err(self.err(
+                start,
+                "'::' casts are not ADQL: write CAST(expression AS type)",
+            )),
+            b';' => Err(self.err(
+                start,
+                "';' is not ADQL: send one query, without a terminating semicolon",
+            )),
+            b'`' => Err(self.err(
+                start,
+                "backticks are not ADQL: quote identifiers with double quotes \"like this\"",
+            )),
             b'|' | b'&' | b'^' | b'~' => Err(self.err(
                 start,
-                format!("'{}': bitwise operators are not part of ADQL 2.1", c as char),
+                format!(
+                    "'{}': bitwise operators are not part of ADQL 2.1",
+                    c as char
+                ),
             )),
-            b'[' | b']' => Err(self.err(start, "brackets are not ADQL (no arrays or [quoted] names)")),
+            b'[' | b']' => {
+                Err(self.err(start, "brackets are not ADQL (no arrays or [quoted] names)"))
+            }
             b'?' | b'$' | b'@' | b':' => Err(self.err(
                 start,
-                format!("'{}' is not ADQL: parameters and placeholders are not part of the language", c as char),
+                format!(
+                    "'{}' is not ADQL: parameters and placeholders are not part of the language",
+                    c as char
+                ),
             )),
             _ => {
                 let ch = self.src[self.pos..].chars().next().unwrap_or('?');
@@ -231,7 +269,10 @@ impl<'a> Lexer<'a> {
     fn number(&mut self, start: Span) -> Result<Tok, AdqlError> {
         let s = self.pos;
         if self.peek(0) == b'0' && matches!(self.peek(1), b'x' | b'X') {
-            return Err(self.err(start, "hexadecimal literals are not part of ADQL 2.1: write the number in decimal"));
+            return Err(self.err(
+                start,
+                "hexadecimal literals are not part of ADQL 2.1: write the number in decimal",
+            ));
         }
         self.digits();
         if self.peek(0) == b'.' {
@@ -252,7 +293,10 @@ impl<'a> Lexer<'a> {
         if matches!(self.peek(0), b'a'..=b'z' | b'A'..=b'Z' | b'_') {
             return Err(self.err(
                 self.here(),
-                format!("'{}' runs into the number before it: separate them with a space", self.peek(0) as char),
+                format!(
+                    "'{}' runs into the number before it: separate them with a space",
+                    self.peek(0) as char
+                ),
             ));
         }
         Ok(Tok::Number(self.src[s..self.pos].to_string()))
@@ -263,7 +307,12 @@ impl<'a> Lexer<'a> {
         let mut out = String::new();
         loop {
             match self.src[self.pos..].chars().next() {
-                None => return Err(self.err(start, "unterminated delimited identifier: a closing \" is missing")),
+                None => {
+                    return Err(self.err(
+                        start,
+                        "unterminated delimited identifier: a closing \" is missing",
+                    ));
+                }
                 Some('"') if self.peek(1) == b'"' => {
                     out.push('"');
                     self.pos += 2;
@@ -306,7 +355,9 @@ impl<'a> Lexer<'a> {
                     out.push('\n');
                     self.bump();
                 }
-                Some('\0') => return Err(self.err(self.here(), "strings cannot contain NUL characters")),
+                Some('\0') => {
+                    return Err(self.err(self.here(), "strings cannot contain NUL characters"));
+                }
                 Some(ch) => {
                     out.push(ch);
                     self.pos += ch.len_utf8();
@@ -346,12 +397,15 @@ mod tests {
                 Tok::Eof
             ]
         );
-        assert_eq!(toks(".5 5. 10E3"), vec![
-            Tok::Number(".5".into()),
-            Tok::Number("5.".into()),
-            Tok::Number("10E3".into()),
-            Tok::Eof
-        ]);
+        assert_eq!(
+            toks(".5 5. 10E3"),
+            vec![
+                Tok::Number(".5".into()),
+                Tok::Number("5.".into()),
+                Tok::Number("10E3".into()),
+                Tok::Eof
+            ]
+        );
     }
 
     #[test]

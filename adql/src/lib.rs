@@ -12,18 +12,31 @@
 #![deny(missing_docs)]
 
 pub mod ast;
+mod catalog;
+mod check;
 mod error;
 pub mod functions;
 mod keywords;
 mod lexer;
+pub mod model;
 mod parser;
 mod span;
+mod stcs;
+mod translate;
+pub mod types;
 mod udf;
+mod units;
 mod visit;
 
+pub use catalog::{Catalog, ColumnMeta, PositionIndex, SqlName, TableMeta};
+pub use check::meta::OutputColumn;
+pub use check::{CheckedQuery, check};
 pub use error::{AdqlError, ErrorKind, Problem, did_you_mean, suggestions};
 pub use span::Span;
+pub use translate::sky;
+pub use translate::{Dialect, TranslateOptions, translate};
 pub use udf::{Udf, standard_udfs};
+pub use units::conversion as unit_conversion;
 
 /// Parses a query (grammar only: names are not resolved).
 pub fn parse(adql: &str) -> Result<ast::Query, AdqlError> {
@@ -64,6 +77,3 @@ pub fn validate_syntax(adql: &str, udfs: &[Udf]) -> Result<ast::Query, AdqlError
         None => Ok(q),
     }
 }
-
-/// The catalogue a query is checked against (placeholder until the checker lands).
-pub trait Catalog {}

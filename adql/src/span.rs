@@ -16,6 +16,13 @@ pub struct Span {
 impl Span {
     /// The span covering both.
     pub fn to(self, other: Span) -> Span {
-        if other.end >= self.end { Span { end: other.end, ..self } } else { self }
+        if other.end >= self.end {
+            Span {
+                end: other.end,
+                ..self
+            }
+        } else {
+            self
+        }
     }
 }

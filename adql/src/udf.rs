@@ -36,13 +36,19 @@ impl std::str::FromStr for Udf {
 
     /// Parses `name(arg TYPE, ...) -> TYPE`.
     fn from_str(s: &str) -> Result<Udf, AdqlError> {
-        let bad = |why: &str| AdqlError::new(ErrorKind::Syntax, format!("function declaration '{s}': {why}"));
+        let bad = |why: &str| {
+            AdqlError::new(
+                ErrorKind::Syntax,
+                format!("function declaration '{s}': {why}"),
+            )
+        };
         let (sig, ret) = s.split_once("->").ok_or_else(|| bad("missing '-> TYPE'"))?;
         let open = sig.find('(').ok_or_else(|| bad("missing '('"))?;
         let close = sig.rfind(')').ok_or_else(|| bad("missing ')'"))?;
         let name = sig[..open].trim();
         let mut chars = name.chars();
-        if !(chars.next().is_some_and(|c| c.is_ascii_alphabetic()) && chars.all(|c| c.is_ascii_alphanumeric() || c == '_'))
+        if !(chars.next().is_some_and(|c| c.is_ascii_alphabetic())
+            && chars.all(|c| c.is_ascii_alphanumeric() || c == '_'))
         {
             return Err(bad("the name must be a regular identifier"));
         }
@@ -68,7 +74,9 @@ impl std::str::FromStr for Udf {
             parts.push(cur);
             for p in parts {
                 let p = p.trim();
-                let (n, t) = p.split_once(char::is_whitespace).ok_or_else(|| bad("each argument is 'name TYPE'"))?;
+                let (n, t) = p
+                    .split_once(char::is_whitespace)
+                    .ok_or_else(|| bad("each argument is 'name TYPE'"))?;
                 args.push((n.trim().to_string(), t.trim().to_string()));
             }
         }
@@ -76,7 +84,12 @@ impl std::str::FromStr for Udf {
         if returns.is_empty() {
             return Err(bad("missing result type"));
         }
-        Ok(Udf { name: name.to_string(), args, returns, aggregate: false })
+        Ok(Udf {
+            name: name.to_string(),
+            args,
+            returns,
+            aggregate: false,
+        })
     }
 }
 
@@ -105,11 +118,16 @@ mod tests {
 
     #[test]
     fn forms_round_trip() {
-        let u: Udf = "ivo_healpix_index(hpxOrder INTEGER, long REAL, lat REAL) -> BIGINT".parse().unwrap();
+        let u: Udf = "ivo_healpix_index(hpxOrder INTEGER, long REAL, lat REAL) -> BIGINT"
+            .parse()
+            .unwrap();
         assert_eq!(u.name, "ivo_healpix_index");
         assert_eq!(u.args.len(), 3);
         assert_eq!(u.returns, "BIGINT");
-        assert_eq!(u.form(), "ivo_healpix_index(hpxOrder INTEGER, long REAL, lat REAL) -> BIGINT");
+        assert_eq!(
+            u.form(),
+            "ivo_healpix_index(hpxOrder INTEGER, long REAL, lat REAL) -> BIGINT"
+        );
         assert!("f(x) -> INT".parse::<Udf>().is_err());
         assert!("1f(x INT) -> INT".parse::<Udf>().is_err());
         assert_eq!(standard_udfs().len(), 5);

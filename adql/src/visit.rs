@@ -74,7 +74,9 @@ pub fn cond(c: &Cond, f: &mut impl FnMut(&Expr)) {
             expr(left, f);
             expr(right, f);
         }
-        Cond::Between { expr: e, low, high, .. } => {
+        Cond::Between {
+            expr: e, low, high, ..
+        } => {
             expr(e, f);
             expr(low, f);
             expr(high, f);
@@ -86,7 +88,9 @@ pub fn cond(c: &Cond, f: &mut impl FnMut(&Expr)) {
                 InList::Subquery(q) => select_expr(q, f),
             }
         }
-        Cond::Like { expr: e, pattern, .. } => {
+        Cond::Like {
+            expr: e, pattern, ..
+        } => {
             expr(e, f);
             expr(pattern, f);
         }

@@ -13,7 +13,9 @@ struct Case {
 
 fn corpus_dir() -> Option<PathBuf> {
     let here = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    here.ancestors().map(|a| a.join("../shared/ivoa/adql-corpus")).find(|p| p.is_dir())
+    here.ancestors()
+        .map(|a| a.join("../shared/ivoa/adql-corpus"))
+        .find(|p| p.is_dir())
 }
 
 /// XML text content: CDATA kept as is, the five predefined entities decoded.
@@ -32,7 +34,11 @@ fn text_of(raw: &str) -> String {
 }
 
 fn decode(s: &str) -> String {
-    s.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", "\"").replace("&apos;", "'").replace("&amp;", "&")
+    s.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&apos;", "'")
+        .replace("&amp;", "&")
 }
 
 /// The `<form>` texts inside a fragment.
@@ -70,7 +76,12 @@ fn read_cases(dir: &PathBuf) -> Vec<Case> {
         let head_end = clean.find("<query ").unwrap_or(clean.len());
         let file_udfs = forms(&clean[..head_end]);
         for block in clean[head_end..].split("<query ").skip(1) {
-            let uuid = block.split("uuid=\"").nth(1).and_then(|r| r.split('"').next()).unwrap_or("").to_string();
+            let uuid = block
+                .split("uuid=\"")
+                .nth(1)
+                .and_then(|r| r.split('"').next())
+                .unwrap_or("")
+                .to_string();
             let adql_start = block.find("<adql").expect("adql element");
             let query_udfs = forms(&block[..adql_start]);
             let adql = &block[adql_start..];
@@ -99,7 +110,11 @@ fn ivoa_corpus_verdicts_agree() {
     assert!(cases.len() > 150, "read only {} cases", cases.len());
     let mut wrong = Vec::new();
     for c in &cases {
-        let udfs: Vec<adql::Udf> = c.udfs.iter().map(|f| f.parse().expect("corpus UDF form")).collect();
+        let udfs: Vec<adql::Udf> = c
+            .udfs
+            .iter()
+            .map(|f| f.parse().expect("corpus UDF form"))
+            .collect();
         let got = adql::validate_syntax(&c.query, &udfs);
         if got.is_ok() != c.valid {
             wrong.push(format!(
@@ -115,8 +130,17 @@ fn ivoa_corpus_verdicts_agree() {
             ));
         }
     }
-    println!("corpus: {} of {} verdicts agree", cases.len() - wrong.len(), cases.len());
-    assert!(wrong.is_empty(), "{} disagreements:\n{}", wrong.len(), wrong.join("\n"));
+    println!(
+        "corpus: {} of {} verdicts agree",
+        cases.len() - wrong.len(),
+        cases.len()
+    );
+    assert!(
+        wrong.is_empty(),
+        "{} disagreements:\n{}",
+        wrong.len(),
+        wrong.join("\n")
+    );
 }
 
 /// Prints our message for every invalid corpus query (run with --nocapture --ignored to review them).
@@ -127,7 +151,11 @@ fn print_rejections() {
     for c in read_cases(&dir).iter().filter(|c| !c.valid) {
         let udfs: Vec<adql::Udf> = c.udfs.iter().map(|f| f.parse().unwrap()).collect();
         if let Err(e) = adql::validate_syntax(&c.query, &udfs) {
-            println!("{}: {}\n   => {e}", c.file, c.query.split_whitespace().collect::<Vec<_>>().join(" "));
+            println!(
+                "{}: {}\n   => {e}",
+                c.file,
+                c.query.split_whitespace().collect::<Vec<_>>().join(" ")
+            );
         }
     }
 }

@@ -51,7 +51,11 @@ impl Parser {
             let q = self.select_expr()?;
             self.expect(&Tok::RParen)?;
             let c = Cond::Exists(Box::new(q));
-            return Ok(if negated { Cond::Not(Box::new(c), span) } else { c });
+            return Ok(if negated {
+                Cond::Not(Box::new(c), span)
+            } else {
+                c
+            });
         }
         if *self.peek() == Tok::LParen && !self.paren_starts_query() {
             // `( search_condition )` or a predicate starting with `( value )`: try the former, fall back.
@@ -86,9 +90,20 @@ impl Parser {
     fn continues_value(&self) -> bool {
         matches!(
             self.peek(),
-            Tok::Eq | Tok::Ne | Tok::Lt | Tok::Le | Tok::Gt | Tok::Ge | Tok::Plus | Tok::Minus | Tok::Star
-                | Tok::Slash | Tok::Concat
-        ) || ["BETWEEN", "IN", "LIKE", "ILIKE", "IS", "NOT"].iter().any(|k| self.at_kw(k))
+            Tok::Eq
+                | Tok::Ne
+                | Tok::Lt
+                | Tok::Le
+                | Tok::Gt
+                | Tok::Ge
+                | Tok::Plus
+                | Tok::Minus
+                | Tok::Star
+                | Tok::Slash
+                | Tok::Concat
+        ) || ["BETWEEN", "IN", "LIKE", "ILIKE", "IS", "NOT"]
+            .iter()
+            .any(|k| self.at_kw(k))
     }
 
     fn predicate(&mut self) -> Result<Cond, AdqlError> {
@@ -106,12 +121,23 @@ impl Parser {
         if let Some(op) = op {
             self.advance();
             if self.at_kw("ALL") || self.at_kw("ANY") || self.at_kw("SOME") {
-                return Err(self.error_here("quantified comparisons (ALL/ANY/SOME) are not ADQL: use IN or EXISTS"));
+                return Err(self.error_here(
+                    "quantified comparisons (ALL/ANY/SOME) are not ADQL: use IN or EXISTS",
+                ));
             }
             let right = self.expr()?;
-            return Ok(Cond::Compare { left, op, right, span });
+            return Ok(Cond::Compare {
+                left,
+                op,
+                right,
+                span,
+            });
         }
-        let negated = self.at_kw("NOT") && (self.at_kw_n(1, "BETWEEN") || self.at_kw_n(1, "IN") || self.at_kw_n(1, "LIKE") || self.at_kw_n(1, "ILIKE"));
+        let negated = self.at_kw("NOT")
+            && (self.at_kw_n(1, "BETWEEN")
+                || self.at_kw_n(1, "IN")
+                || self.at_kw_n(1, "LIKE")
+                || self.at_kw_n(1, "ILIKE"));
         if negated {
             self.advance();
         }
@@ -119,11 +145,18 @@ impl Parser {
             let low = self.expr()?;
             self.expect_kw("AND")?;
             let high = self.expr()?;
-            return Ok(Cond::Between { expr: left, low, high, negated });
+            return Ok(Cond::Between {
+                expr: left,
+                low,
+                high,
+                negated,
+            });
         }
         if self.eat_kw("IN") {
             self.expect(&Tok::LParen)?;
-            let list = if self.at_kw("SELECT") || (*self.peek() == Tok::LParen && self.paren_starts_query()) {
+            let list = if self.at_kw("SELECT")
+                || (*self.peek() == Tok::LParen && self.paren_starts_query())
+            {
                 InList::Subquery(Box::new(self.select_expr()?))
             } else {
                 let mut v = Vec::new();
@@ -136,7 +169,11 @@ impl Parser {
                 InList::Values(v)
             };
             self.expect(&Tok::RParen)?;
-            return Ok(Cond::In { expr: left, list, negated });
+            return Ok(Cond::In {
+                expr: left,
+                list,
+                negated,
+            });
         }
         let like_span = self.span();
         if self.at_kw("LIKE") || self.at_kw("ILIKE") {
@@ -146,7 +183,13 @@ impl Parser {
             if self.at_kw("ESCAPE") {
                 return Err(self.error_here("LIKE ... ESCAPE is not part of ADQL 2.1"));
             }
-            return Ok(Cond::Like { expr: left, pattern, negated, case_insensitive, span: like_span });
+            return Ok(Cond::Like {
+                expr: left,
+                pattern,
+                negated,
+                case_insensitive,
+                span: like_span,
+            });
         }
         if self.at_kw("SIMILAR") {
             return Err(self.error_here("SIMILAR TO is not ADQL: use LIKE"));
@@ -154,7 +197,9 @@ impl Parser {
         if self.eat_kw("IS") {
             let negated = self.eat_kw("NOT");
             if !self.eat_kw("NULL") {
-                return Err(self.expected("NULL after IS").hint("ADQL has IS NULL and IS NOT NULL only"));
+                return Err(self
+                    .expected("NULL after IS")
+                    .hint("ADQL has IS NULL and IS NOT NULL only"));
             }
             if !matches!(left, Expr::Column { .. }) {
                 return Err(AdqlError::new(
@@ -164,11 +209,17 @@ impl Parser {
                 .at(left.span())
                 .hint("compare the expression instead, or test the columns it is made of"));
             }
-            return Ok(Cond::IsNull { expr: left, negated });
+            return Ok(Cond::IsNull {
+                expr: left,
+                negated,
+            });
         }
         let e = AdqlError::new(
             ErrorKind::Syntax,
-            format!("expected a comparison (=, <, BETWEEN, IN, LIKE, IS NULL ...), found {}", self.peek().describe()),
+            format!(
+                "expected a comparison (=, <, BETWEEN, IN, LIKE, IS NULL ...), found {}",
+                self.peek().describe()
+            ),
         )
         .at(self.span());
         Err(if matches!(left, Expr::Call { .. }) {
@@ -188,7 +239,12 @@ impl Parser {
         while *self.peek() == Tok::Concat {
             let span = self.advance().span;
             let right = self.additive()?;
-            left = Expr::Binary { op: BinOp::Concat, left: Box::new(left), right: Box::new(right), span };
+            left = Expr::Binary {
+                op: BinOp::Concat,
+                left: Box::new(left),
+                right: Box::new(right),
+                span,
+            };
         }
         self.leave();
         Ok(left)
@@ -204,7 +260,12 @@ impl Parser {
             };
             let span = self.advance().span;
             let right = self.term()?;
-            left = Expr::Binary { op, left: Box::new(left), right: Box::new(right), span };
+            left = Expr::Binary {
+                op,
+                left: Box::new(left),
+                right: Box::new(right),
+                span,
+            };
         }
     }
 
@@ -218,7 +279,12 @@ impl Parser {
             };
             let span = self.advance().span;
             let right = self.factor()?;
-            left = Expr::Binary { op, left: Box::new(left), right: Box::new(right), span };
+            left = Expr::Binary {
+                op,
+                left: Box::new(left),
+                right: Box::new(right),
+                span,
+            };
         }
     }
 
@@ -228,10 +294,16 @@ impl Parser {
                 let neg = *self.peek() == Tok::Minus;
                 let span = self.advance().span;
                 if matches!(self.peek(), Tok::Minus | Tok::Plus) {
-                    return Err(self.error_here("two signs in a row: ADQL allows one sign before a value"));
+                    return Err(
+                        self.error_here("two signs in a row: ADQL allows one sign before a value")
+                    );
                 }
                 let inner = self.primary()?;
-                Ok(if neg { Expr::Neg(Box::new(inner), span) } else { inner })
+                Ok(if neg {
+                    Expr::Neg(Box::new(inner), span)
+                } else {
+                    inner
+                })
             }
             _ => self.primary(),
         }
@@ -253,7 +325,9 @@ impl Parser {
             }
             Tok::LParen => {
                 self.advance();
-                if self.at_kw("SELECT") || (*self.peek() == Tok::LParen && self.paren_starts_query()) {
+                if self.at_kw("SELECT")
+                    || (*self.peek() == Tok::LParen && self.paren_starts_query())
+                {
                     let q = self.select_expr()?;
                     self.expect(&Tok::RParen)?;
                     return Ok(Expr::Subquery(Box::new(q), span));
@@ -279,11 +353,17 @@ impl Parser {
             parts.push(self.ident("a name after '.'")?);
         }
         if parts.len() > 4 {
-            return Err(AdqlError::new(ErrorKind::Syntax, "a column reference has at most four parts")
-                .at(parts[0].span));
+            return Err(AdqlError::new(
+                ErrorKind::Syntax,
+                "a column reference has at most four parts",
+            )
+            .at(parts[0].span));
         }
         let column = parts.pop().ok_or_else(|| self.expected("a column name"))?;
-        Ok(Expr::Column { qualifier: parts, column })
+        Ok(Expr::Column {
+            qualifier: parts,
+            column,
+        })
     }
 
     fn args(&mut self) -> Result<Vec<Expr>, AdqlError> {
@@ -318,7 +398,12 @@ impl Parser {
             if func == AggFn::Count && *self.peek() == Tok::Star {
                 self.advance();
                 self.expect(&Tok::RParen)?;
-                return self.no_window(Expr::Aggregate { func, distinct: false, arg: None, span });
+                return self.no_window(Expr::Aggregate {
+                    func,
+                    distinct: false,
+                    arg: None,
+                    span,
+                });
             }
             let distinct = if self.eat_kw("DISTINCT") {
                 true
@@ -328,7 +413,12 @@ impl Parser {
             };
             let arg = self.expr()?;
             self.expect(&Tok::RParen)?;
-            return self.no_window(Expr::Aggregate { func, distinct, arg: Some(Box::new(arg)), span });
+            return self.no_window(Expr::Aggregate {
+                func,
+                distinct,
+                arg: Some(Box::new(arg)),
+                span,
+            });
         }
         match up.as_str() {
             "CAST" => {
@@ -338,19 +428,31 @@ impl Parser {
                 self.expect_kw("AS")?;
                 let target = self.cast_type()?;
                 self.expect(&Tok::RParen)?;
-                return Ok(Expr::Cast { expr: Box::new(expr), target, span });
+                return Ok(Expr::Cast {
+                    expr: Box::new(expr),
+                    target,
+                    span,
+                });
             }
             "COALESCE" => {
                 self.advance();
                 let args = self.args()?;
                 if args.is_empty() {
-                    return Err(AdqlError::new(ErrorKind::Syntax, "COALESCE needs at least one argument").at(span));
+                    return Err(AdqlError::new(
+                        ErrorKind::Syntax,
+                        "COALESCE needs at least one argument",
+                    )
+                    .at(span));
                 }
                 return Ok(Expr::Coalesce(args, span));
             }
             _ => {}
         }
-        let name = crate::ast::Ident { name: word.clone(), quoted: false, span };
+        let name = crate::ast::Ident {
+            name: word.clone(),
+            quoted: false,
+            span,
+        };
         if let Some(b) = Builtin::lookup(&word) {
             self.advance();
             let args = self.args()?;
@@ -358,9 +460,11 @@ impl Parser {
             return Ok(Expr::Call { name, args, span });
         }
         if is_reserved(&word) {
-            return Err(AdqlError::new(ErrorKind::Syntax, format!("{up} is not an ADQL function"))
-                .at(span)
-                .hint("see ADQL 2.1 §2.3 and §4 for the functions of the language"));
+            return Err(
+                AdqlError::new(ErrorKind::Syntax, format!("{up} is not an ADQL function"))
+                    .at(span)
+                    .hint("see ADQL 2.1 §2.3 and §4 for the functions of the language"),
+            );
         }
         self.advance();
         let args = self.args()?;
@@ -369,20 +473,25 @@ impl Parser {
 
     fn no_window(&self, e: Expr) -> Result<Expr, AdqlError> {
         if self.at_kw("OVER") || self.at_kw("FILTER") || self.at_kw("WITHIN") {
-            return Err(self.error_here("window and filtered aggregates (OVER, FILTER) are not part of ADQL"));
+            return Err(self
+                .error_here("window and filtered aggregates (OVER, FILTER) are not part of ADQL"));
         }
         Ok(e)
     }
 
     fn cast_type(&mut self) -> Result<CastType, AdqlError> {
         let span = self.span();
-        let Tok::Word(w) = self.peek().clone() else { return Err(self.expected("a type name")) };
+        let Tok::Word(w) = self.peek().clone() else {
+            return Err(self.expected("a type name"));
+        };
         self.advance();
         let len = |p: &mut Parser| -> Result<Option<u32>, AdqlError> {
             if p.eat(&Tok::LParen) {
                 let n = p.unsigned_int("a length")?;
                 p.expect(&Tok::RParen)?;
-                u32::try_from(n).map(Some).map_err(|_| p.error_here("length too large"))
+                u32::try_from(n)
+                    .map(Some)
+                    .map_err(|_| p.error_here("length too large"))
             } else {
                 Ok(None)
             }
@@ -412,5 +521,9 @@ impl Parser {
 }
 
 fn pos_of(e: &AdqlError) -> usize {
-    e.problems.first().and_then(|p| p.span).map(|s| s.start).unwrap_or(0)
+    e.problems
+        .first()
+        .and_then(|p| p.span)
+        .map(|s| s.start)
+        .unwrap_or(0)
 }

@@ -43,28 +43,50 @@ fn err(span: Span, msg: impl Into<String>) -> AdqlError {
 }
 
 impl Parser {
-    pub(super) fn check_builtin_args(&self, b: Builtin, args: &[Expr], span: Span) -> Result<(), AdqlError> {
+    pub(super) fn check_builtin_args(
+        &self,
+        b: Builtin,
+        args: &[Expr],
+        span: Span,
+    ) -> Result<(), AdqlError> {
         use Builtin::*;
         let name = b.name();
         let (min, max) = b.arity();
         if !b.is_geometry() && (args.len() < min || args.len() > max) {
-            let wanted = if min == max { format!("{min}") } else { format!("{min} or {max}") };
-            return Err(err(span, format!("{name} takes {wanted} argument(s), not {}", args.len())));
+            let wanted = if min == max {
+                format!("{min}")
+            } else {
+                format!("{min} or {max}")
+            };
+            return Err(err(
+                span,
+                format!("{name} takes {wanted} argument(s), not {}", args.len()),
+            ));
         }
         match b {
-            Round | Truncate if args.len() == 2 && !is_signed_int_literal(&args[1]) => {
-                Err(err(args[1].span(), format!("the precision of {name} is an integer literal, e.g. {name}(x, 2)")))
+            Round | Truncate if args.len() == 2 && !is_signed_int_literal(&args[1]) => Err(err(
+                args[1].span(),
+                format!("the precision of {name} is an integer literal, e.g. {name}(x, 2)"),
+            )),
+            Rand if args.len() == 1
+                && !matches!(&args[0], Expr::Literal(Literal::Number(n), _) if n.bytes().all(|c| c.is_ascii_digit())) =>
+            {
+                Err(err(
+                    args[0].span(),
+                    "the seed of RAND is an unsigned integer literal",
+                ))
             }
-            Rand if args.len() == 1 && !matches!(&args[0], Expr::Literal(Literal::Number(n), _) if n.bytes().all(|c| c.is_ascii_digit())) => {
-                Err(err(args[0].span(), "the seed of RAND is an unsigned integer literal"))
-            }
-            InUnit if !matches!(&args[1], Expr::Literal(Literal::Str(_), _)) => {
-                Err(err(args[1].span(), "the unit of IN_UNIT is a string literal, e.g. IN_UNIT(ra, 'rad')"))
-            }
+            InUnit if !matches!(&args[1], Expr::Literal(Literal::Str(_), _)) => Err(err(
+                args[1].span(),
+                "the unit of IN_UNIT is a string literal, e.g. IN_UNIT(ra, 'rad')",
+            )),
             Point => {
                 let (_, rest) = split_coordsys(args);
                 if rest.len() != 2 {
-                    return Err(err(span, "POINT takes two coordinates: POINT(lon, lat), optionally after a coordinate system string"));
+                    return Err(err(
+                        span,
+                        "POINT takes two coordinates: POINT(lon, lat), optionally after a coordinate system string",
+                    ));
                 }
                 Ok(())
             }
@@ -72,18 +94,30 @@ impl Parser {
                 let (_, rest) = split_coordsys(args);
                 match rest.len() {
                     2 if is_coord_value(&rest[0]) => Ok(()),
-                    2 => Err(err(rest[0].span(), "the centre of a CIRCLE is a POINT or two coordinates")),
+                    2 => Err(err(
+                        rest[0].span(),
+                        "the centre of a CIRCLE is a POINT or two coordinates",
+                    )),
                     3 => Ok(()),
-                    _ => Err(err(span, "CIRCLE takes a centre (a POINT, or two coordinates) and a radius")),
+                    _ => Err(err(
+                        span,
+                        "CIRCLE takes a centre (a POINT, or two coordinates) and a radius",
+                    )),
                 }
             }
             Box => {
                 let (_, rest) = split_coordsys(args);
                 match rest.len() {
                     3 if is_coord_value(&rest[0]) => Ok(()),
-                    3 => Err(err(rest[0].span(), "the centre of a BOX is a POINT or two coordinates")),
+                    3 => Err(err(
+                        rest[0].span(),
+                        "the centre of a BOX is a POINT or two coordinates",
+                    )),
                     4 => Ok(()),
-                    _ => Err(err(span, "BOX takes a centre (a POINT, or two coordinates), a width and a height")),
+                    _ => Err(err(
+                        span,
+                        "BOX takes a centre (a POINT, or two coordinates), a width and a height",
+                    )),
                 }
             }
             Polygon => {
@@ -104,23 +138,36 @@ impl Parser {
                 if rest.len() >= 6 && rest.len() % 2 == 0 {
                     return Ok(());
                 }
-                Err(err(span, "POLYGON takes at least three vertices (six coordinates)"))
+                Err(err(
+                    span,
+                    "POLYGON takes at least three vertices (six coordinates)",
+                ))
             }
             Distance => match args.len() {
                 2 if args.iter().all(is_coord_value) => Ok(()),
                 2 => Err(err(span, "DISTANCE takes two POINTs, or four coordinates")),
                 4 => Ok(()),
-                _ => Err(err(span, "DISTANCE takes two POINTs, or four coordinates (lon1, lat1, lon2, lat2)")),
+                _ => Err(err(
+                    span,
+                    "DISTANCE takes two POINTs, or four coordinates (lon1, lat1, lon2, lat2)",
+                )),
             },
-            Contains | Intersects if args.len() != 2 => Err(err(span, format!("{name} takes two geometries"))),
+            Contains | Intersects if args.len() != 2 => {
+                Err(err(span, format!("{name} takes two geometries")))
+            }
             Coord1 | Coord2 if args.len() != 1 || !is_coord_value(&args[0]) => {
                 Err(err(span, format!("{name} takes one POINT")))
             }
             Region => match args {
                 [Expr::Literal(Literal::Str(_), _)] => Ok(()),
-                _ => Err(err(span, "REGION takes one string literal (an STC-S region)")),
+                _ => Err(err(
+                    span,
+                    "REGION takes one string literal (an STC-S region)",
+                )),
             },
-            Centroid | Area | Coordsys if args.len() != 1 => Err(err(span, format!("{name} takes one geometry"))),
+            Centroid | Area | Coordsys if args.len() != 1 => {
+                Err(err(span, format!("{name} takes one geometry")))
+            }
             _ => Ok(()),
         }
     }

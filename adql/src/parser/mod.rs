@@ -5,6 +5,8 @@ mod expr;
 mod geometry;
 mod query;
 
+pub(crate) use geometry::split_coordsys;
+
 use crate::ast::{Ident, Query};
 use crate::error::{AdqlError, ErrorKind};
 use crate::keywords::is_reserved;
@@ -14,7 +16,11 @@ use crate::span::Span;
 /// Parses a whole query.
 pub fn parse(src: &str) -> Result<Query, AdqlError> {
     let tokens = tokenize(src)?;
-    let mut p = Parser { tokens, pos: 0, depth: 0 };
+    let mut p = Parser {
+        tokens,
+        pos: 0,
+        depth: 0,
+    };
     let q = p.query()?;
     Ok(q)
 }
@@ -71,7 +77,11 @@ impl Parser {
     }
 
     fn expect_kw(&mut self, kw: &str) -> Result<Span, AdqlError> {
-        if self.at_kw(kw) { Ok(self.advance().span) } else { Err(self.expected(kw)) }
+        if self.at_kw(kw) {
+            Ok(self.advance().span)
+        } else {
+            Err(self.expected(kw))
+        }
     }
 
     fn eat(&mut self, t: &Tok) -> bool {
@@ -84,13 +94,18 @@ impl Parser {
     }
 
     fn expect(&mut self, t: &Tok) -> Result<Span, AdqlError> {
-        if self.peek() == t { Ok(self.advance().span) } else { Err(self.expected(&t.describe())) }
+        if self.peek() == t {
+            Ok(self.advance().span)
+        } else {
+            Err(self.expected(&t.describe()))
+        }
     }
 
     /// "expected X, found Y" at the current token, with advice for common non-ADQL words.
     fn expected(&self, what: &str) -> AdqlError {
         let found = self.peek().describe();
-        let mut e = AdqlError::new(ErrorKind::Syntax, format!("expected {what}, found {found}")).at(self.span());
+        let mut e = AdqlError::new(ErrorKind::Syntax, format!("expected {what}, found {found}"))
+            .at(self.span());
         if let Some(advice) = self.advice() {
             e = e.hint(advice);
         }
@@ -103,7 +118,9 @@ impl Parser {
 
     /// Advice for a token that starts something ADQL does not have.
     fn advice(&self) -> Option<String> {
-        let Tok::Word(w) = self.peek() else { return None };
+        let Tok::Word(w) = self.peek() else {
+            return None;
+        };
         let up = w.to_ascii_uppercase();
         Some(
             match up.as_str() {
@@ -133,11 +150,19 @@ impl Parser {
         match self.peek().clone() {
             Tok::Quoted(q) => {
                 self.advance();
-                Ok(Ident { name: q, quoted: true, span })
+                Ok(Ident {
+                    name: q,
+                    quoted: true,
+                    span,
+                })
             }
             Tok::Word(w) if !is_reserved(&w) => {
                 self.advance();
-                Ok(Ident { name: w, quoted: false, span })
+                Ok(Ident {
+                    name: w,
+                    quoted: false,
+                    span,
+                })
             }
             Tok::Word(w) => {
                 let mut e = AdqlError::new(
@@ -147,7 +172,10 @@ impl Parser {
                 .at(span);
                 e = match self.advice() {
                     Some(a) => e.hint(a),
-                    None => e.hint(format!("if '{w}' is a name, write it in double quotes: \"{}\"", w.to_lowercase())),
+                    None => e.hint(format!(
+                        "if '{w}' is a name, write it in double quotes: \"{}\"",
+                        w.to_lowercase()
+                    )),
                 };
                 Err(e)
             }
@@ -159,7 +187,9 @@ impl Parser {
     fn at_alias(&self) -> bool {
         match self.peek() {
             Tok::Quoted(_) => true,
-            Tok::Word(w) => !is_reserved(w) && !NOT_ALIAS_WORDS.iter().any(|k| k.eq_ignore_ascii_case(w)),
+            Tok::Word(w) => {
+                !is_reserved(w) && !NOT_ALIAS_WORDS.iter().any(|k| k.eq_ignore_ascii_case(w))
+            }
             _ => false,
         }
     }
@@ -170,14 +200,20 @@ impl Parser {
         match self.peek().clone() {
             Tok::Number(n) if n.bytes().all(|b| b.is_ascii_digit()) => {
                 self.advance();
-                n.parse().map_err(|_| AdqlError::new(ErrorKind::Syntax, format!("{what} {n} is too large")).at(span))
+                n.parse().map_err(|_| {
+                    AdqlError::new(ErrorKind::Syntax, format!("{what} {n} is too large")).at(span)
+                })
             }
             Tok::Number(n) => Err(AdqlError::new(
                 ErrorKind::Syntax,
                 format!("{what} must be an unsigned integer, not {n}"),
             )
             .at(span)),
-            Tok::Minus => Err(AdqlError::new(ErrorKind::Syntax, format!("{what} cannot be negative")).at(span)),
+            Tok::Minus => Err(AdqlError::new(
+                ErrorKind::Syntax,
+                format!("{what} cannot be negative"),
+            )
+            .at(span)),
             _ => Err(self.expected(&format!("an unsigned integer ({what})"))),
         }
     }

@@ -15,7 +15,9 @@ impl Parser {
                 self.expect_kw("AS")?;
                 self.expect(&Tok::LParen)?;
                 if self.at_kw("WITH") {
-                    return Err(self.error_here("WITH cannot be nested: put every common table at the top"));
+                    return Err(
+                        self.error_here("WITH cannot be nested: put every common table at the top")
+                    );
                 }
                 let query = self.select_expr()?;
                 self.expect(&Tok::RParen)?;
@@ -72,7 +74,12 @@ impl Parser {
             None
         };
         self.leave();
-        Ok(SelectExpr { set, order_by, offset, span })
+        Ok(SelectExpr {
+            set,
+            order_by,
+            offset,
+            span,
+        })
     }
 
     fn set_expr(&mut self) -> Result<SetExpr, AdqlError> {
@@ -88,7 +95,13 @@ impl Parser {
             let span = self.advance().span;
             let all = self.eat_kw("ALL");
             let right = self.set_term()?;
-            left = SetExpr::Op { op, all, left: Box::new(left), right: Box::new(right), span };
+            left = SetExpr::Op {
+                op,
+                all,
+                left: Box::new(left),
+                right: Box::new(right),
+                span,
+            };
         }
     }
 
@@ -98,7 +111,13 @@ impl Parser {
             let span = self.advance().span;
             let all = self.eat_kw("ALL");
             let right = self.set_primary()?;
-            left = SetExpr::Op { op: SetOp::Intersect, all, left: Box::new(left), right: Box::new(right), span };
+            left = SetExpr::Op {
+                op: SetOp::Intersect,
+                all,
+                left: Box::new(left),
+                right: Box::new(right),
+                span,
+            };
         }
         Ok(left)
     }
@@ -128,9 +147,15 @@ impl Parser {
             self.eat_kw("ALL");
             false
         };
-        let top = if self.eat_kw("TOP") { Some(self.unsigned_int("TOP")?) } else { None };
+        let top = if self.eat_kw("TOP") {
+            Some(self.unsigned_int("TOP")?)
+        } else {
+            None
+        };
         if self.at_kw("FROM") {
-            return Err(self.error_here("the select list is empty: name the columns to return, or *"));
+            return Err(
+                self.error_here("the select list is empty: name the columns to return, or *")
+            );
         }
         let mut items = Vec::new();
         loop {
@@ -150,7 +175,11 @@ impl Parser {
                 break;
             }
         }
-        let where_ = if self.eat_kw("WHERE") { Some(self.cond()?) } else { None };
+        let where_ = if self.eat_kw("WHERE") {
+            Some(self.cond()?)
+        } else {
+            None
+        };
         let mut group_by = Vec::new();
         if self.at_kw("GROUP") {
             self.advance();
@@ -165,8 +194,21 @@ impl Parser {
                 }
             }
         }
-        let having = if self.eat_kw("HAVING") { Some(self.cond()?) } else { None };
-        Ok(Select { distinct, top, items, from, where_, group_by, having, span })
+        let having = if self.eat_kw("HAVING") {
+            Some(self.cond()?)
+        } else {
+            None
+        };
+        Ok(Select {
+            distinct,
+            top,
+            items,
+            from,
+            where_,
+            group_by,
+            having,
+            span,
+        })
     }
 
     fn select_item(&mut self) -> Result<SelectItem, AdqlError> {
@@ -175,7 +217,9 @@ impl Parser {
         }
         // qualifier.* : identifiers separated by dots, ending in .*
         let mut n = 0;
-        while matches!(self.peek_at(n), Tok::Word(_) | Tok::Quoted(_)) && *self.peek_at(n + 1) == Tok::Dot {
+        while matches!(self.peek_at(n), Tok::Word(_) | Tok::Quoted(_))
+            && *self.peek_at(n + 1) == Tok::Dot
+        {
             n += 2;
             if *self.peek_at(n) == Tok::Star {
                 let start = self.span();
@@ -198,7 +242,9 @@ impl Parser {
         if self.eat_kw("AS") {
             if let Tok::Str(s) = self.peek() {
                 let s = s.clone();
-                return Err(self.error_here(format!("an alias is a name, not a string: write AS \"{s}\"")));
+                return Err(self.error_here(format!(
+                    "an alias is a name, not a string: write AS \"{s}\""
+                )));
             }
             return Ok(Some(self.ident("a name after AS")?));
         }
@@ -229,7 +275,9 @@ impl Parser {
                 None
             };
             if self.at_kw("CROSS") {
-                return Err(self.error_here("CROSS JOIN is not ADQL: list the tables separated by commas"));
+                return Err(
+                    self.error_here("CROSS JOIN is not ADQL: list the tables separated by commas")
+                );
             }
             if !self.at_kw("JOIN") {
                 if natural || kind.is_some() {
@@ -292,7 +340,8 @@ impl Parser {
             if self.paren_starts_query() {
                 self.advance();
                 if self.at_kw("WITH") {
-                    return Err(self.error_here("WITH is allowed only at the very start of the whole query"));
+                    return Err(self
+                        .error_here("WITH is allowed only at the very start of the whole query"));
                 }
                 let query = self.select_expr()?;
                 self.expect(&Tok::RParen)?;
@@ -305,7 +354,10 @@ impl Parser {
                     }
                 };
                 self.leave();
-                return Ok(TableRef::Derived { query: Box::new(query), alias });
+                return Ok(TableRef::Derived {
+                    query: Box::new(query),
+                    alias,
+                });
             }
             let open = self.advance().span;
             let inner = self.table_ref()?;
@@ -327,11 +379,20 @@ impl Parser {
             parts.push(self.ident("a table name after '.'")?);
         }
         if parts.len() > 3 {
-            return Err(AdqlError::new(ErrorKind::Syntax, "a table name has at most three parts: catalog.schema.table")
-                .at(parts[0].span));
+            return Err(AdqlError::new(
+                ErrorKind::Syntax,
+                "a table name has at most three parts: catalog.schema.table",
+            )
+            .at(parts[0].span));
         }
         let table = parts.pop().ok_or_else(|| self.expected("a table name"))?;
         let alias = self.alias()?;
-        Ok(TableRef::Table { name: TableName { qualifier: parts, table }, alias })
+        Ok(TableRef::Table {
+            name: TableName {
+                qualifier: parts,
+                table,
+            },
+            alias,
+        })
     }
 }
