@@ -21,6 +21,18 @@
 //! drop(w);
 //! assert_eq!(String::from_utf8(out).unwrap(), "ra\r\n10.5\r\n\r\n");
 //! ```
+//!
+//! Reading gives the same cells back:
+//!
+//! ```
+//! use formats::{CsvOptions, TableReader, Value, read_csv};
+//!
+//! let mut r = read_csv("id,name\n1,Vega\n2,\n".as_bytes(), CsvOptions::default()).unwrap();
+//! assert_eq!(r.fields()[0].datatype, "long");
+//! let rows: Vec<Vec<Value>> = r.by_ref().collect::<Result<_, _>>().unwrap();
+//! assert_eq!(rows[0], vec![Value::Int(1), Value::Text("Vega".into())]);
+//! assert_eq!(rows[1], vec![Value::Int(2), Value::Null]);
+//! ```
 #![deny(missing_docs)]
 
 mod cell;
@@ -28,14 +40,17 @@ mod datatype;
 mod error;
 mod fits_card;
 mod out;
-// mod read;
+mod read;
 mod value;
 mod write;
 mod xml;
 
 pub use datatype::{ArraySize, ColumnType, Datatype, LastDim};
 pub use error::{ReadError, RowPosition, WriteError};
-// pub use read::{CsvOptions, Delimiter, TableReader, read_csv, read_fits, read_votable, scan_csv_fields};
+pub use read::{
+    CsvOptions, CsvReader, Delimiter, MAX_TEXT_RUN, TableReader, VotableReader, read_csv,
+    read_votable, scan_csv_fields,
+};
 pub use value::{Field, Value};
 pub use write::{
     CsvWriter, End, FitsWriter, JsonWriter, OutputFormat, ResultLink, ResultMeta, ResultWriter,

@@ -1,0 +1,1 @@
+//! FITS binary table reader (todo).
