@@ -75,13 +75,6 @@ impl HeaderWriter {
         }
     }
 
-    /// A `COMMENT` card.
-    pub(crate) fn comment(&mut self, text: &str) {
-        for chunk in ascii(text).as_bytes().chunks(70) {
-            self.push_card(&format!("COMMENT   {}", String::from_utf8_lossy(chunk)));
-        }
-    }
-
     /// `END`, then spaces to the end of the block.
     pub(crate) fn end(mut self) -> Vec<u8> {
         self.push_card("END");

@@ -48,8 +48,8 @@ mod xml;
 pub use datatype::{ArraySize, ColumnType, Datatype, LastDim};
 pub use error::{ReadError, RowPosition, WriteError};
 pub use read::{
-    CsvOptions, CsvReader, Delimiter, MAX_TEXT_RUN, TableReader, VotableReader, read_csv,
-    read_votable, scan_csv_fields,
+    CsvOptions, CsvReader, Delimiter, FitsReader, MAX_TEXT_RUN, TableReader, VotableReader,
+    read_csv, read_fits, read_votable, scan_csv_fields,
 };
 pub use value::{Field, Value};
 pub use write::{

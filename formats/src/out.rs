@@ -28,12 +28,6 @@ impl<W: Write> Out<W> {
         self.buf.extend_from_slice(b);
     }
 
-    /// Appends a string.
-    #[inline]
-    pub(crate) fn push_str(&mut self, s: &str) {
-        self.buf.extend_from_slice(s.as_bytes());
-    }
-
     /// Writes the buffer on once it holds a block; call between rows.
     #[inline]
     pub(crate) fn maybe_flush(&mut self) -> io::Result<()> {

@@ -265,3 +265,84 @@ fn many_rows_stream_through_binary2_and_back() {
         assert_eq!(got, n);
     }
 }
+
+#[test]
+fn fits_round_trips_through_our_reader() {
+    let doc = write(
+        OutputFormat::Fits,
+        &sample_fields(),
+        &sample_rows(),
+        End::Ok,
+    );
+    let mut r = formats::read_fits(std::io::Cursor::new(doc)).unwrap();
+    let fields = r.fields().to_vec();
+    let mut want_fields = sample_fields();
+    // FITS has no UTF-16 strings: unicodeChar is stored (and read back) as UTF-8 char.
+    want_fields[9].datatype = "char".into();
+    assert_eq!(fields, want_fields);
+    let rows: Vec<Vec<Value>> = r.by_ref().collect::<Result<_, _>>().unwrap();
+    let mut want = expected_binary2();
+    // FITS marks nulls by value: NaN and empty strings are null.
+    want[1][1] = Value::Null;
+    want[1][9] = Value::Null;
+    let names: Vec<String> = fields.iter().map(|f| f.name.clone()).collect();
+    assert_rows("FITS", &rows, &want, &names);
+}
+
+#[test]
+fn fits_with_many_rows_and_heap_round_trips() {
+    let fields = vec![
+        field("i", "int", None),
+        field("s", "char", Some("*")),
+        formats::Field {
+            xtype: Some("polygon".into()),
+            ..field("p", "double", Some("*"))
+        },
+        field("b", "boolean", None),
+    ];
+    let rows: Vec<Vec<Value>> = (0..5000)
+        .map(|i: i64| {
+            vec![
+                if i % 7 == 0 {
+                    Value::Null
+                } else {
+                    Value::Int(i - 2500)
+                },
+                Value::Text(format!("row {i}")),
+                Value::Text(
+                    (0..(i % 5) * 2)
+                        .map(|k| format!("{}", k as f64 + 0.5))
+                        .collect::<Vec<_>>()
+                        .join(" "),
+                ),
+                if i % 3 == 0 {
+                    Value::Null
+                } else {
+                    Value::Bool(i % 2 == 0)
+                },
+            ]
+        })
+        .collect();
+    let doc = write(OutputFormat::Fits, &fields, &rows, End::Ok);
+    let got: Vec<Vec<Value>> = formats::read_fits(std::io::Cursor::new(doc))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(got.len(), rows.len());
+    for (i, (g, w)) in got.iter().zip(&rows).enumerate() {
+        assert_eq!(g[0], w[0], "row {i}");
+        assert_eq!(g[1], w[1], "row {i}");
+        let want_p = match &w[2] {
+            Value::Text(t) if t.is_empty() => Value::Null,
+            Value::Text(t) => Value::Text(
+                t.split(' ')
+                    .map(|x| format!("{:?}", x.parse::<f64>().unwrap()))
+                    .collect::<Vec<_>>()
+                    .join(" "),
+            ),
+            other => other.clone(),
+        };
+        assert_eq!(g[2], want_p, "row {i}");
+        assert_eq!(g[3], w[3], "row {i}");
+    }
+}

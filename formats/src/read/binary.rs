@@ -119,6 +119,7 @@ impl Base64Source {
     }
 
     /// True once the stream's end was reached and every decoded byte taken.
+    #[cfg(test)]
     pub(crate) fn exhausted(&self) -> bool {
         self.ended && self.available() == 0
     }

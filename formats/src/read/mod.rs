@@ -15,7 +15,7 @@ pub trait TableReader: Iterator<Item = Result<Vec<Value>, ReadError>> {
 }
 
 pub use csv::{CsvOptions, CsvReader, Delimiter, read_csv, scan_csv_fields};
-// pub use fits::read_fits;
+pub use fits::{FitsReader, read_fits};
 pub use votable::{MAX_TEXT_RUN, VotableReader, read_votable};
 
 mod binary;
