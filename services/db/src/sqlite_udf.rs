@@ -1,0 +1,342 @@
+//! The ADQL runtime functions (FUNCTIONS.md) as SQLite scalar functions, registered on every connection.
+//!
+//! This module holds all of the crate's unsafe code: the FFI calls of libsqlite3-sys. The functions themselves
+//! are safe Rust ([`crate::sky`]) behind one trampoline that reads arguments, turns NULL arguments into a NULL
+//! result, catches panics (none should happen; a panic must never cross into C) and reports errors through
+//! `sqlite3_result_error`, so a bad geometry string is a query error naming the function.
+#![allow(unsafe_code)]
+
+use crate::sky::{self, Shape};
+use libsqlite3_sys as ffi;
+use std::ffi::{CStr, c_int, c_void};
+
+/// A function's result.
+enum Out {
+    Int(i64),
+    Float(f64),
+    Text(String),
+}
+
+/// Read access to the arguments of one call.
+struct Args {
+    argv: *mut *mut ffi::sqlite3_value,
+    argc: usize,
+}
+
+impl Args {
+    fn value(&self, i: usize) -> *mut ffi::sqlite3_value {
+        // SAFETY: i < argc is checked by every caller through `len()`/the registered arity; argv holds argc
+        // valid pointers for the duration of the call (SQLite's contract for xFunc).
+        unsafe { *self.argv.add(i) }
+    }
+
+    fn len(&self) -> usize {
+        self.argc
+    }
+
+    fn is_null(&self, i: usize) -> bool {
+        // SAFETY: see `value`.
+        unsafe { ffi::sqlite3_value_type(self.value(i)) == ffi::SQLITE_NULL }
+    }
+
+    fn f64(&self, i: usize) -> Result<f64, String> {
+        // SAFETY: see `value`.
+        let t = unsafe { ffi::sqlite3_value_type(self.value(i)) };
+        match t {
+            ffi::SQLITE_INTEGER | ffi::SQLITE_FLOAT => {
+                Ok(unsafe { ffi::sqlite3_value_double(self.value(i)) })
+            }
+            _ => {
+                let s = self.text(i)?;
+                s.trim()
+                    .parse()
+                    .map_err(|_| format!("argument {} is not a number: '{s}'", i + 1))
+            }
+        }
+    }
+
+    fn i64(&self, i: usize) -> Result<i64, String> {
+        let v = self.f64(i)?;
+        if v.fract() == 0.0 && v.abs() < 9.2e18 {
+            Ok(v as i64)
+        } else {
+            Err(format!("argument {} is not an integer", i + 1))
+        }
+    }
+
+    fn text(&self, i: usize) -> Result<String, String> {
+        // SAFETY: sqlite3_value_text returns a pointer valid until the next call on this value; we copy it out
+        // at once. sqlite3_value_bytes must be called after _text (SQLite docs) and gives its length.
+        unsafe {
+            let p = ffi::sqlite3_value_text(self.value(i));
+            if p.is_null() {
+                return Ok(String::new());
+            }
+            let n = ffi::sqlite3_value_bytes(self.value(i)).max(0) as usize;
+            let bytes = std::slice::from_raw_parts(p, n);
+            Ok(String::from_utf8_lossy(bytes).into_owned())
+        }
+    }
+
+    fn shape(&self, i: usize) -> Result<Shape, String> {
+        Shape::parse(&self.text(i)?)
+    }
+}
+
+type Func = fn(&Args) -> Result<Out, String>;
+
+fn bool_out(b: bool) -> Out {
+    Out::Int(b as i64)
+}
+
+fn f_point(a: &Args) -> Result<Out, String> {
+    Ok(Out::Text(
+        Shape::Point(a.f64(0)?, check_lat(a.f64(1)?)?).to_text(),
+    ))
+}
+
+fn check_lat(lat: f64) -> Result<f64, String> {
+    if (-90.0..=90.0).contains(&lat) {
+        Ok(lat)
+    } else {
+        Err(format!("latitude {lat} is outside [-90, 90]"))
+    }
+}
+
+fn f_circle(a: &Args) -> Result<Out, String> {
+    Ok(Out::Text(
+        Shape::Circle(a.f64(0)?, check_lat(a.f64(1)?)?, a.f64(2)?).to_text(),
+    ))
+}
+
+fn f_polygon(a: &Args) -> Result<Out, String> {
+    if a.len() < 6 || a.len() % 2 == 1 {
+        return Err(format!(
+            "a polygon needs an even number (>= 6) of coordinates, not {}",
+            a.len()
+        ));
+    }
+    let mut v = Vec::with_capacity(a.len() / 2);
+    for i in (0..a.len()).step_by(2) {
+        v.push((a.f64(i)?, check_lat(a.f64(i + 1)?)?));
+    }
+    Ok(Out::Text(Shape::Polygon(v).to_text()))
+}
+
+fn f_box(a: &Args) -> Result<Out, String> {
+    let v = adql::sky::box_vertices(a.f64(0)?, a.f64(1)?, a.f64(2)?, a.f64(3)?);
+    Ok(Out::Text(Shape::Polygon(v).to_text()))
+}
+
+fn f_distance(a: &Args) -> Result<Out, String> {
+    Ok(Out::Float(sky::distance(
+        a.f64(0)?,
+        a.f64(1)?,
+        a.f64(2)?,
+        a.f64(3)?,
+    )))
+}
+
+fn f_geom_distance(a: &Args) -> Result<Out, String> {
+    match (a.shape(0)?, a.shape(1)?) {
+        (Shape::Point(l1, d1), Shape::Point(l2, d2)) => {
+            Ok(Out::Float(sky::distance(l1, d1, l2, d2)))
+        }
+        _ => Err("DISTANCE takes two points".into()),
+    }
+}
+
+fn f_in_circle(a: &Args) -> Result<Out, String> {
+    Ok(bool_out(
+        sky::distance(a.f64(0)?, a.f64(1)?, a.f64(2)?, a.f64(3)?) <= a.f64(4)?,
+    ))
+}
+
+fn f_in_polygon(a: &Args) -> Result<Out, String> {
+    match a.shape(2)? {
+        Shape::Polygon(v) => Ok(bool_out(
+            sky::Polygon::new(&v).contains(a.f64(0)?, a.f64(1)?),
+        )),
+        _ => Err("the third argument is not a polygon".into()),
+    }
+}
+
+fn f_contains(a: &Args) -> Result<Out, String> {
+    Ok(bool_out(sky::contains(&a.shape(0)?, &a.shape(1)?)?))
+}
+
+fn f_intersects(a: &Args) -> Result<Out, String> {
+    Ok(bool_out(sky::intersects(&a.shape(0)?, &a.shape(1)?)?))
+}
+
+fn f_area(a: &Args) -> Result<Out, String> {
+    Ok(Out::Float(sky::area(&a.shape(0)?)))
+}
+
+fn f_centroid(a: &Args) -> Result<Out, String> {
+    let (l, d) = sky::centroid(&a.shape(0)?);
+    Ok(Out::Text(Shape::Point(l, d).to_text()))
+}
+
+fn f_coord(a: &Args, second: bool) -> Result<Out, String> {
+    match a.shape(0)? {
+        Shape::Point(l, d) => Ok(Out::Float(if second { d } else { l })),
+        _ => Err("COORD1/COORD2 take a point".into()),
+    }
+}
+
+fn f_coord1(a: &Args) -> Result<Out, String> {
+    f_coord(a, false)
+}
+
+fn f_coord2(a: &Args) -> Result<Out, String> {
+    f_coord(a, true)
+}
+
+fn f_geometry(a: &Args) -> Result<Out, String> {
+    let s = a.shape(0)?;
+    let kind = a.text(1)?;
+    let ok = matches!(
+        (&s, kind.as_str()),
+        (Shape::Point(..), "point")
+            | (Shape::Circle(..), "circle")
+            | (Shape::Polygon(_), "polygon")
+    );
+    if !ok {
+        return Err(format!("'{}' is not a {kind}", a.text(0)?));
+    }
+    Ok(Out::Text(s.to_text()))
+}
+
+fn f_healpix(a: &Args) -> Result<Out, String> {
+    Ok(Out::Int(sky::healpix(a.i64(0)?, a.f64(1)?, a.f64(2)?)?))
+}
+
+fn f_like(a: &Args) -> Result<Out, String> {
+    Ok(bool_out(sky::like(&a.text(0)?, &a.text(1)?)))
+}
+
+fn f_ilike(a: &Args) -> Result<Out, String> {
+    Ok(bool_out(sky::ilike(&a.text(0)?, &a.text(1)?)))
+}
+
+fn f_truncate(a: &Args) -> Result<Out, String> {
+    Ok(Out::Float(sky::truncate(a.f64(0)?, a.i64(1)?)))
+}
+
+fn f_rand(a: &Args) -> Result<Out, String> {
+    Ok(Out::Float(sky::rand(a.i64(0)?)))
+}
+
+fn f_hasword(a: &Args) -> Result<Out, String> {
+    Ok(bool_out(sky::has_word(&a.text(0)?, &a.text(1)?)))
+}
+
+fn f_hashlist_has(a: &Args) -> Result<Out, String> {
+    Ok(bool_out(sky::hashlist_has(&a.text(0)?, &a.text(1)?)))
+}
+
+/// (name, number of arguments (-1: any), function).
+const FUNCTIONS: &[(&CStr, c_int, Func)] = &[
+    (c"adql_point", 2, f_point),
+    (c"adql_circle", 3, f_circle),
+    (c"adql_polygon", -1, f_polygon),
+    (c"adql_box", 4, f_box),
+    (c"adql_distance", 4, f_distance),
+    (c"adql_geom_distance", 2, f_geom_distance),
+    (c"adql_in_circle", 5, f_in_circle),
+    (c"adql_in_polygon", 3, f_in_polygon),
+    (c"adql_contains", 2, f_contains),
+    (c"adql_intersects", 2, f_intersects),
+    (c"adql_area", 1, f_area),
+    (c"adql_centroid", 1, f_centroid),
+    (c"adql_coord1", 1, f_coord1),
+    (c"adql_coord2", 1, f_coord2),
+    (c"adql_geometry", 2, f_geometry),
+    (c"adql_healpix", 3, f_healpix),
+    (c"ivo_healpix_index", 3, f_healpix),
+    (c"adql_like", 2, f_like),
+    (c"adql_ilike", 2, f_ilike),
+    (c"ivo_nocasematch", 2, f_ilike),
+    (c"adql_truncate", 2, f_truncate),
+    (c"adql_rand", 1, f_rand),
+    (c"ivo_hasword", 2, f_hasword),
+    (c"ivo_hashlist_has", 2, f_hashlist_has),
+];
+
+unsafe extern "C" fn trampoline(
+    ctx: *mut ffi::sqlite3_context,
+    argc: c_int,
+    argv: *mut *mut ffi::sqlite3_value,
+) {
+    // SAFETY: the user data pointer was set at registration to `&FUNCTIONS[i].2`, a 'static fn pointer.
+    let f: Func = unsafe { *(ffi::sqlite3_user_data(ctx) as *const Func) };
+    let args = Args {
+        argv,
+        argc: argc.max(0) as usize,
+    };
+    if (0..args.len()).any(|i| args.is_null(i)) {
+        // SAFETY: ctx is the live context of this call.
+        unsafe { ffi::sqlite3_result_null(ctx) };
+        return;
+    }
+    let out = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(&args)))
+        .unwrap_or_else(|_| Err("internal error in a runtime function".into()));
+    // SAFETY: ctx is the live context; text results are copied by SQLite (SQLITE_TRANSIENT).
+    unsafe {
+        match out {
+            Ok(Out::Int(i)) => ffi::sqlite3_result_int64(ctx, i),
+            Ok(Out::Float(v)) if v.is_nan() => ffi::sqlite3_result_null(ctx),
+            Ok(Out::Float(v)) => ffi::sqlite3_result_double(ctx, v),
+            Ok(Out::Text(s)) => ffi::sqlite3_result_text(
+                ctx,
+                s.as_ptr().cast(),
+                s.len() as c_int,
+                ffi::SQLITE_TRANSIENT(),
+            ),
+            Err(msg) => ffi::sqlite3_result_error(ctx, msg.as_ptr().cast(), msg.len() as c_int),
+        }
+    }
+}
+
+/// Registers every runtime function on a connection.
+///
+/// # Safety
+/// `db` must be a valid, open SQLite connection handle not used concurrently during the call (sqlx's
+/// `LockedSqliteHandle` guarantees both).
+pub unsafe fn register(db: *mut ffi::sqlite3) -> Result<(), String> {
+    for (name, nargs, f) in FUNCTIONS {
+        let flags = ffi::SQLITE_UTF8 | ffi::SQLITE_DETERMINISTIC | ffi::SQLITE_INNOCUOUS;
+        // SAFETY: db is valid (caller's contract); name is a NUL-terminated 'static string; the user data points
+        // to a 'static fn pointer that outlives the connection.
+        let rc = unsafe {
+            ffi::sqlite3_create_function_v2(
+                db,
+                name.as_ptr(),
+                *nargs,
+                flags,
+                f as *const Func as *mut c_void,
+                Some(trampoline),
+                None,
+                None,
+                None,
+            )
+        };
+        if rc != ffi::SQLITE_OK {
+            return Err(format!(
+                "registering {}: SQLite error {rc}",
+                name.to_string_lossy()
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Interrupts whatever the connection is running (thread-safe per SQLite's documentation).
+///
+/// # Safety
+/// `db` must be a connection handle that stays open during the call.
+pub unsafe fn interrupt(db: *mut ffi::sqlite3) {
+    // SAFETY: caller's contract.
+    unsafe { ffi::sqlite3_interrupt(db) }
+}

@@ -1,0 +1,131 @@
+//! The SQLite backend: runtime functions registered, queries streamed, read-only query connections, cancellation.
+
+use almagest_db::{Database, DbError, DbOptions, RwPool, Value};
+use futures_util::StreamExt;
+use std::time::{Duration, Instant};
+
+async fn db() -> (tempfile::TempDir, Database) {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("t.sqlite").display());
+    let db = Database::open(&url, &DbOptions::default()).await.unwrap();
+    let RwPool::Sqlite(p) = db.rw() else { panic!() };
+    sqlx::query("CREATE TABLE t (id INTEGER, ra REAL, dec REAL, name TEXT)")
+        .execute(p)
+        .await
+        .unwrap();
+    for i in 0..1000 {
+        sqlx::query("INSERT INTO t VALUES ($1, $2, $3, $4)")
+            .bind(i)
+            .bind((i as f64 * 0.36) % 360.0)
+            .bind(((i % 180) as f64) - 89.5)
+            .bind(if i % 2 == 0 {
+                Some(format!("HD {i}"))
+            } else {
+                None
+            })
+            .execute(p)
+            .await
+            .unwrap();
+    }
+    (dir, db)
+}
+
+async fn all(db: &Database, sql: &str) -> Result<Vec<Vec<Value>>, DbError> {
+    let (mut rows, _c) = db.stream_query(sql.to_string(), None);
+    let mut out = Vec::new();
+    while let Some(r) = rows.next().await {
+        out.push(r?);
+    }
+    Ok(out)
+}
+
+#[tokio::test]
+async fn rows_stream_with_their_storage_classes() {
+    let (_d, db) = db().await;
+    let rows = all(
+        &db,
+        "SELECT id, ra, name, NULL FROM t WHERE id < 2 ORDER BY id",
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        rows[0],
+        vec![
+            Value::Int(0),
+            Value::Float(0.0),
+            Value::Text("HD 0".into()),
+            Value::Null
+        ]
+    );
+    assert_eq!(rows[1][2], Value::Null);
+    assert_eq!(
+        all(&db, "SELECT COUNT(*) FROM t").await.unwrap(),
+        vec![vec![Value::Int(1000)]]
+    );
+}
+
+#[tokio::test]
+async fn runtime_functions_and_math_are_there() {
+    let (_d, db) = db().await;
+    let r = all(&db, "SELECT adql_distance(10, 20, 10.5, 20.5), adql_point(1.5, -2), sqrt(16), ln(1), \
+                     adql_like('HD 1', 'hd%'), adql_ilike('HD 1', 'hd%'), ivo_healpix_index(10, 10, 20)")
+        .await
+        .unwrap();
+    let Value::Float(d) = r[0][0] else {
+        panic!("{r:?}")
+    };
+    assert!((d - 0.685601).abs() < 1e-5);
+    assert_eq!(r[0][1], Value::Text("1.5 -2".into()));
+    assert_eq!(r[0][2], Value::Float(4.0));
+    assert_eq!(r[0][4], Value::Int(0));
+    assert_eq!(r[0][5], Value::Int(1));
+    assert_eq!(r[0][6], Value::Int(5085024));
+    assert_eq!(
+        all(&db, "SELECT adql_point(NULL, 1)").await.unwrap()[0][0],
+        Value::Null
+    );
+    let e = all(&db, "SELECT adql_contains('1 2', 'not a shape')")
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("not a number"), "{e}");
+}
+
+#[tokio::test]
+async fn query_connections_are_read_only() {
+    let (_d, db) = db().await;
+    let e = all(&db, "DELETE FROM t").await.unwrap_err();
+    assert!(
+        e.to_string().to_lowercase().contains("readonly")
+            || e.to_string().contains("read-only")
+            || e.to_string().contains("query_only"),
+        "{e}"
+    );
+    assert_eq!(
+        all(&db, "SELECT COUNT(*) FROM t").await.unwrap(),
+        vec![vec![Value::Int(1000)]]
+    );
+}
+
+/// A query that would count to 1e10 stops when cancelled or timed out, and the connection is usable after.
+#[tokio::test]
+async fn long_queries_are_interrupted() {
+    let (_d, db) = db().await;
+    let long = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 10000000000) SELECT MAX(x) FROM c";
+    let started = Instant::now();
+    let (mut rows, _c) = db.stream_query(long.into(), Some(Duration::from_millis(300)));
+    let r = rows.next().await.unwrap();
+    assert!(matches!(r, Err(DbError::Timeout)), "{r:?}");
+    assert!(started.elapsed() < Duration::from_secs(20));
+    let (mut rows, control) = db.stream_query(long.into(), None);
+    control.cancel();
+    assert!(matches!(
+        rows.next().await.unwrap(),
+        Err(DbError::Cancelled)
+    ));
+    for _ in 0..8 {
+        assert_eq!(
+            all(&db, "SELECT 1").await.unwrap(),
+            vec![vec![Value::Int(1)]]
+        );
+    }
+}
