@@ -4,8 +4,9 @@
 use std::collections::HashSet;
 
 /// The replacement for characters XML 1.0 cannot carry (C0 controls other than tab/LF/CR, U+FFFE, U+FFFF):
-/// U+FFFD says "a character was here" without making the document invalid.
-const REPLACEMENT: &str = "\u{FFFD}";
+/// `?` says "a character was here" without making the document invalid, and keeps ASCII text ASCII (VOTable
+/// 1.4 `char` is ASCII; astropy warns on anything else).
+const REPLACEMENT: &str = "?";
 
 #[inline]
 fn needs_work(b: u8, attr: bool) -> bool {
@@ -111,8 +112,8 @@ mod tests {
         assert_eq!(esc("a<b & c>d", false), "a&lt;b &amp; c&gt;d");
         assert_eq!(esc("say \"hi\"\n", true), "say &quot;hi&quot;&#10;");
         assert_eq!(esc("say \"hi\"\n", false), "say \"hi\"\n");
-        assert_eq!(esc("bell\u{7}nul\u{0}", false), "bell\u{FFFD}nul\u{FFFD}");
-        assert_eq!(esc("x\u{FFFF}é", false), "x\u{FFFD}é");
+        assert_eq!(esc("bell\u{7}nul\u{0}", false), "bell?nul?");
+        assert_eq!(esc("x\u{FFFF}é", false), "x?é");
         assert_eq!(esc("plain", true), "plain");
     }
 

@@ -129,7 +129,7 @@ fn votable_tabledata_round_trips() {
     let mut want = expected_binary2();
     // TABLEDATA cannot tell "" from null, and XML cannot carry a bell character.
     want[1][9] = Value::Null;
-    want[1][7] = Value::Text("tab\there, newline\nthere, comma, \"quote\", bell\u{FFFD}".into());
+    want[1][7] = Value::Text("tab\there, newline\nthere, comma, \"quote\", bell?".into());
     let names: Vec<String> = fields.iter().map(|f| f.name.clone()).collect();
     assert_rows("TABLEDATA", &rows, &want, &names);
 }
@@ -268,25 +268,51 @@ fn many_rows_stream_through_binary2_and_back() {
 
 #[test]
 fn fits_round_trips_through_our_reader() {
-    let doc = write(
-        OutputFormat::Fits,
-        &sample_fields(),
-        &sample_rows(),
-        End::Ok,
-    );
+    let mut rows = sample_rows();
+    rows[0][9] = Value::Text("Andromeda *".into());
+    let doc = write(OutputFormat::Fits, &sample_fields(), &rows, End::Ok);
     let mut r = formats::read_fits(std::io::Cursor::new(doc)).unwrap();
     let fields = r.fields().to_vec();
     let mut want_fields = sample_fields();
     // FITS has no UTF-16 strings: unicodeChar is stored (and read back) as UTF-8 char.
     want_fields[9].datatype = "char".into();
+    // FITS column names are unique ignoring case: the second 'ra' becomes 'ra_2'.
+    want_fields[15].name = "ra_2".into();
+    // Strings up to 1 KiB are written fixed-width (astropy reads variable-length text as character arrays):
+    // they come back with the longest length as their arraysize.
+    for (i, n) in [(7, "46"), (9, "11"), (10, "21"), (14, "14")] {
+        want_fields[i].arraysize = Some(n.into());
+    }
     assert_eq!(fields, want_fields);
     let rows: Vec<Vec<Value>> = r.by_ref().collect::<Result<_, _>>().unwrap();
     let mut want = expected_binary2();
     // FITS marks nulls by value: NaN and empty strings are null.
     want[1][1] = Value::Null;
     want[1][9] = Value::Null;
+    want[0][9] = Value::Text("Andromeda *".into());
     let names: Vec<String> = fields.iter().map(|f| f.name.clone()).collect();
     assert_rows("FITS", &rows, &want, &names);
+}
+
+#[test]
+fn fits_refuses_non_ascii_text_with_a_pointer_to_votable() {
+    let mut out = Vec::new();
+    let mut w = formats::writer_for(OutputFormat::Fits, &mut out);
+    w.begin(
+        &Default::default(),
+        &[field("name", "unicodeChar", Some("*"))],
+    )
+    .unwrap();
+    w.row(&[Value::Text("Vega".into())]).unwrap();
+    let e = w
+        .row(&[Value::Text("Andrómeda".into())])
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.starts_with("row 2, column 'name': 'Andrómeda' has the non-ASCII character 'ó'"),
+        "{e}"
+    );
+    assert!(e.contains("VOTable"));
 }
 
 #[test]

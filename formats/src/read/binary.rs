@@ -208,7 +208,8 @@ pub(crate) fn decode(
                 })
                 .collect();
             if col.ty.arraysize.is_scalar() {
-                return Ok(Value::Int(i64::from(bits.first() == Some(&"1"))));
+                // The standard puts a scalar bit in the top bit; astropy writes 0x08. Any set bit is true.
+                return Ok(Value::Bool(bytes.first().is_some_and(|b| *b != 0)));
             }
             return Ok(if bits.is_empty() && by_value {
                 Value::Null

@@ -46,7 +46,10 @@ impl ReadColumn {
             return self.array_from_text(t);
         }
         match dt {
-            Datatype::Boolean => Ok(cell::parse_bool(t)?.map_or(Value::Null, Value::Bool)),
+            // A scalar bit is a flag: astropy writes booleans that way.
+            Datatype::Boolean | Datatype::Bit => {
+                Ok(cell::parse_bool(t)?.map_or(Value::Null, Value::Bool))
+            }
             Datatype::Float => Ok(Value::Float(widen_single(cell::parse_float(t)? as f32))),
             Datatype::Double => Ok(Value::Float(cell::parse_float(t)?)),
             Datatype::FloatComplex | Datatype::DoubleComplex => {

@@ -8,7 +8,8 @@
 //!
 //! Mapping: boolean→`L` (null 0), bit→`X`, unsignedByte→`B`, short→`I`, int→`J`, long→`K`, float→`E`,
 //! double→`D`, complex→`C`/`M` (null NaN),
-//! fixed char→`nA`; variable arrays, variable char and unicodeChar (as UTF-8)→`1QT(max)` heap descriptors.
+//! fixed char→`nA`; variable arrays, variable char and unicodeChar→`1QT(max)` heap descriptors. FITS text is
+//! ASCII: a non-ASCII character is a row error that says to use VOTable.
 //! Fixed multi-dimensional arrays get `TDIMn`. UCD, utype, xtype and description go to `TUCDn`, `TUTYPn`,
 //! `TXTYPn` and `TCOMMn` (the conventions STIL and HEASARC use).
 //!
@@ -169,7 +170,7 @@ impl<W: Write> FitsWriter<W> {
         }
     }
 
-    fn header(&self, end: &End, tnull: &[Option<i64>], heap_len: u64) -> Vec<u8> {
+    fn header(&self, end: &End, tnull: &[Option<i64>], heap_len: u64, layout: &Layout) -> Vec<u8> {
         let mut h = HeaderWriter::default();
         h.card("SIMPLE", CardValue::Logical(true), Some("conforms to FITS"));
         h.card("BITPIX", CardValue::Int(8), None);
@@ -187,7 +188,7 @@ impl<W: Write> FitsWriter<W> {
         h.card("NAXIS", CardValue::Int(2), None);
         h.card(
             "NAXIS1",
-            CardValue::Int(self.row_width as i64),
+            CardValue::Int(layout.row_width as i64),
             Some("bytes per row"),
         );
         h.card(
@@ -202,6 +203,7 @@ impl<W: Write> FitsWriter<W> {
         );
         h.card("GCOUNT", CardValue::Int(1), None);
         h.card("TFIELDS", CardValue::Int(self.fields.len() as i64), None);
+        let mut names = std::collections::HashSet::new();
         for (i, (f, (t, c))) in self
             .fields
             .iter()
@@ -209,7 +211,14 @@ impl<W: Write> FitsWriter<W> {
             .enumerate()
         {
             let k = i + 1;
-            h.card(&format!("TTYPE{k}"), CardValue::Str(&f.name), None);
+            // FITS readers want TTYPEs unique ignoring case (astropy refuses duplicates): `ra`, `ra_2`, ...
+            let mut name = f.name.clone();
+            let mut n = 2;
+            while !names.insert(name.to_lowercase()) {
+                name = format!("{}_{n}", f.name);
+                n += 1;
+            }
+            h.card(&format!("TTYPE{k}"), CardValue::Str(&name), None);
             match &c.storage {
                 Storage::Inline { tform, .. } => {
                     h.card(&format!("TFORM{k}"), CardValue::Str(tform), None);
@@ -234,11 +243,11 @@ impl<W: Write> FitsWriter<W> {
                     }
                 }
                 Storage::Heap { code, max } => {
-                    h.card(
-                        &format!("TFORM{k}"),
-                        CardValue::Str(&format!("1Q{code}({max})")),
-                        None,
-                    );
+                    let tform = match layout.inline_text[i] {
+                        Some(w) => format!("{w}A"),
+                        None => format!("1Q{code}({max})"),
+                    };
+                    h.card(&format!("TFORM{k}"), CardValue::Str(&tform), None);
                 }
             }
             let opt = [
@@ -388,6 +397,11 @@ impl<W: Write> ResultWriter for FitsWriter<W> {
             let at = self.record.len();
             let null = match &self.cols[i].storage {
                 Storage::Inline { .. } => {
+                    if t.datatype.is_text()
+                        && let Some(s) = cell::to_text(v, t).map_err(err)?
+                    {
+                        check_ascii(&s).map_err(err)?;
+                    }
                     let null =
                         binary::encode(&mut self.record, t, v, NullStyle::Binary2).map_err(err)?;
                     if t.datatype == Datatype::Boolean {
@@ -458,47 +472,151 @@ impl<W: Write> ResultWriter for FitsWriter<W> {
             }
             tnull.push(v);
         }
-        let header = self.header(&end, &tnull, spool.heap_len);
+        let layout = self.layout();
+        let keep_heap = self
+            .cols
+            .iter()
+            .zip(&layout.inline_text)
+            .any(|(c, inline)| matches!(c.storage, Storage::Heap { .. }) && inline.is_none());
+        let heap_len = if keep_heap { spool.heap_len } else { 0 };
+        let header = self.header(&end, &tnull, heap_len, &layout);
         self.out.push(&header);
         self.out.flush_buf()?;
 
         spool.rows.flush()?;
+        spool.heap.flush()?;
+        let heap_file = spool.heap.get_mut();
+        heap_file.seek(SeekFrom::Start(0))?;
+        let mut heap = io::BufReader::with_capacity(64 * 1024, &*heap_file);
         let file = spool.rows.get_mut();
         file.seek(SeekFrom::Start(0))?;
         let mut rows = io::BufReader::with_capacity(64 * 1024, &*file);
         let record_len = self.flag_bytes + self.row_width;
         let mut record = vec![0u8; record_len];
+        let mut text = Vec::new();
         for _ in 0..self.table.rows {
             rows.read_exact(&mut record)?;
             for (i, c) in self.cols.iter().enumerate() {
-                let (Some(nv), Storage::Inline { width, .. }) = (tnull[i], &c.storage) else {
-                    continue;
-                };
-                if record[i / 8] & (0x80 >> (i % 8)) == 0 {
-                    continue;
-                }
-                let dt = self.table.types[i].datatype;
-                let cell =
-                    &mut record[self.flag_bytes + c.offset..self.flag_bytes + c.offset + width];
-                let mut one = Vec::with_capacity(8);
-                binary::push_int(&mut one, dt, nv);
-                for e in cell.chunks_exact_mut(one.len()) {
-                    e.copy_from_slice(&one);
+                let at = self.flag_bytes + c.offset;
+                match (&c.storage, layout.inline_text[i]) {
+                    (Storage::Inline { width, .. }, _) => {
+                        let null = record_null(&record, i);
+                        if let (Some(nv), true) = (tnull[i], null) {
+                            fill_tnull(
+                                &mut record[at..at + width],
+                                self.table.types[i].datatype,
+                                nv,
+                            );
+                        }
+                        self.out.push(&record[at..at + width]);
+                    }
+                    (Storage::Heap { .. }, inline) => {
+                        let count =
+                            u64::from_be_bytes(record[at..at + 8].try_into().unwrap_or([0; 8]));
+                        let len = heap_bytes(&self.table.types[i], count);
+                        match inline {
+                            Some(w) => {
+                                text.resize(len as usize, 0);
+                                heap.read_exact(&mut text)?;
+                                self.out.push(&text);
+                                self.out.push(&vec![0u8; w.saturating_sub(text.len())]);
+                            }
+                            None => {
+                                io::copy(&mut (&mut heap).take(len), &mut io::sink())?;
+                                self.out.push(&record[at..at + 16]);
+                            }
+                        }
+                    }
                 }
             }
-            self.out.push(&record[self.flag_bytes..]);
             self.out.maybe_flush()?;
         }
+        drop(heap);
         self.out.flush_buf()?;
-        spool.heap.flush()?;
-        let heap = spool.heap.get_mut();
-        heap.seek(SeekFrom::Start(0))?;
-        io::copy(heap, self.out.inner_mut())?;
-        let data_len = self.row_width as u64 * self.table.rows + spool.heap_len;
+        if keep_heap {
+            heap_file.seek(SeekFrom::Start(0))?;
+            io::copy(heap_file, self.out.inner_mut())?;
+        }
+        let data_len = layout.row_width as u64 * self.table.rows + heap_len;
         let pad = (data_len.div_ceil(BLOCK as u64) * BLOCK as u64 - data_len) as usize;
         self.out.push(&vec![0u8; pad]);
         self.out.flush_all()?;
         Ok(())
+    }
+}
+
+/// Text at most this long is written in fixed-width `nA` columns (astropy reads variable-length `PA`/`QA`
+/// columns as arrays of characters); longer text stays in the heap so one long value does not widen every row.
+const MAX_INLINE_TEXT: u64 = 1024;
+
+/// The output row layout, decided at `finish` when the longest strings are known.
+struct Layout {
+    /// For each column spooled to the heap: `Some(width)` when written inline as `widthA` instead.
+    inline_text: Vec<Option<usize>>,
+    /// NAXIS1.
+    row_width: usize,
+}
+
+impl<W: Write> FitsWriter<W> {
+    fn layout(&self) -> Layout {
+        let mut row_width = 0;
+        let inline_text = self
+            .cols
+            .iter()
+            .zip(&self.table.types)
+            .map(|(c, t)| match c.storage {
+                Storage::Inline { width, .. } => {
+                    row_width += width;
+                    None
+                }
+                Storage::Heap { max, .. } if t.datatype.is_text() && max <= MAX_INLINE_TEXT => {
+                    let w = max.max(1) as usize;
+                    row_width += w;
+                    Some(w)
+                }
+                Storage::Heap { .. } => {
+                    row_width += 16;
+                    None
+                }
+            })
+            .collect();
+        Layout {
+            inline_text,
+            row_width,
+        }
+    }
+}
+
+fn record_null(record: &[u8], i: usize) -> bool {
+    record[i / 8] & (0x80 >> (i % 8)) != 0
+}
+
+/// Writes the TNULL value into every element of a null integer cell.
+fn fill_tnull(cell: &mut [u8], dt: Datatype, nv: i64) {
+    let mut one = Vec::with_capacity(8);
+    binary::push_int(&mut one, dt, nv);
+    for e in cell.chunks_exact_mut(one.len()) {
+        e.copy_from_slice(&one);
+    }
+}
+
+/// Bytes a heap cell of `count` elements takes.
+fn heap_bytes(t: &ColumnType, count: u64) -> u64 {
+    match t.datatype {
+        Datatype::Bit => count.div_ceil(8),
+        Datatype::Char | Datatype::UnicodeChar => count,
+        dt => count * dt.width() as u64,
+    }
+}
+
+/// FITS text is ASCII (FITS 4.0 §7.3.3.1) and astropy refuses anything else, so non-ASCII text is an error
+/// that points to VOTable rather than bytes most readers cannot decode.
+fn check_ascii(s: &str) -> Result<(), String> {
+    match s.chars().find(|c| !c.is_ascii()) {
+        None => Ok(()),
+        Some(c) => Err(format!(
+            "'{s}' has the non-ASCII character '{c}', which FITS cannot hold; ask for VOTable (it keeps Unicode)"
+        )),
     }
 }
 
@@ -510,6 +628,7 @@ fn heap_cell(heap: &mut Vec<u8>, t: &ColumnType, v: &Value) -> Result<(u64, usiz
         let s = cell::to_text(v, t)?;
         let null = s.is_none();
         let s = s.as_deref().unwrap_or("");
+        check_ascii(s)?;
         heap.extend_from_slice(s.as_bytes());
         return Ok((s.len() as u64, start, null));
     }
