@@ -268,8 +268,12 @@ fn fits_has_blocks_and_the_row_count_in_the_header() {
     assert!(header.contains("QSTATUS = 'OVERFLOW'"));
     assert!(header.contains("TFORM2  = '1D      '"), "{header}");
     assert!(
-        header.contains("TFORM8  = '1QA(46) '"),
-        "variable strings go to the heap: {header}"
+        header.contains("TFORM8  = '46A     '"),
+        "short strings are fixed-width: {header}"
+    );
+    assert!(
+        header.contains("TFORM13 = '1QD(8)  '"),
+        "variable arrays go to the heap: {header}"
     );
     // -32768 and 255 are real values in the sample: the TNULLs must be values no cell uses.
     assert!(
