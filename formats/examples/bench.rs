@@ -1,6 +1,7 @@
 //! Throughput of the writers (and readers) on synthetic results, written to a counting sink.
 //!
 //! `cargo run --release -p formats --example bench -- [rows]` (default 2,000,000). Results go in BENCHMARKS.md.
+#![allow(clippy::unwrap_used)]
 
 use formats::{End, Field, OutputFormat, ResultMeta, Value, writer_for};
 use std::io::{self, Write};

@@ -41,7 +41,8 @@ pub(crate) fn to_int(v: &Value, dt: Datatype) -> Result<Option<i64>, String> {
 
 fn float_to_int(f: f64) -> Result<i64, String> {
     // i64::MAX as f64 rounds up to 2^63, which does not fit: the upper bound is exclusive.
-    if f.fract() == 0.0 && f >= -9_223_372_036_854_775_808.0 && f < 9_223_372_036_854_775_808.0 {
+    if f.fract() == 0.0 && (-9_223_372_036_854_775_808.0..9_223_372_036_854_775_808.0).contains(&f)
+    {
         Ok(f as i64)
     } else {
         Err(format!("{f} is not an integer"))
@@ -449,7 +450,7 @@ fn array<'a>(
 /// Checks the number of numbers in an array cell against the arraysize.
 pub(crate) fn check_count(col: &ColumnType, numbers: usize) -> Result<(), String> {
     let per = col.datatype.numbers_per_element();
-    if numbers % per != 0 {
+    if !numbers.is_multiple_of(per) {
         return Err(format!(
             "{numbers} numbers do not make whole {} values",
             col.datatype.name()
@@ -460,7 +461,7 @@ pub(crate) fn check_count(col: &ColumnType, numbers: usize) -> Result<(), String
     let shape = col.arraysize_text().unwrap_or_default();
     match col.arraysize.fixed_len() {
         Some(f) if n != f => Err(format!("{n} elements where arraysize {shape} needs {f}")),
-        None if n % unit != 0 => Err(format!(
+        None if !n.is_multiple_of(unit) => Err(format!(
             "{n} elements do not fill whole rows of arraysize {shape}"
         )),
         None if col.arraysize.max_len().is_some_and(|m| n > m) => {
@@ -471,6 +472,7 @@ pub(crate) fn check_count(col: &ColumnType, numbers: usize) -> Result<(), String
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use crate::Field;

@@ -173,6 +173,7 @@ pub(crate) fn parse_card(raw: &[u8]) -> Card {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

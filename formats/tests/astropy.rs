@@ -1,6 +1,7 @@
 //! Cross-check with astropy, run on demand: `cargo test -p formats --test astropy -- --ignored`.
 //! Needs a Python with astropy: `ASTROPY_PYTHON=/path/to/python` (default `python3`), e.g. a venv made with
 //! `python3 -m venv /tmp/astro-venv && /tmp/astro-venv/bin/pip install astropy`.
+#![allow(clippy::unwrap_used)]
 
 mod common;
 

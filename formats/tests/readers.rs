@@ -1,4 +1,5 @@
 //! Readers on documents written by other tools and on broken input: clear errors with positions, no panics.
+#![allow(clippy::unwrap_used)]
 
 mod common;
 
@@ -317,4 +318,117 @@ fn csv_handles_crlf_quotes_and_multiline_fields() {
         ]
     );
     assert_eq!(rows[1], vec![Value::Text("".into()), Value::Null]);
+}
+
+/// A minimal FITS file with one BINTABLE, built card by card.
+fn fits_file(table_cards: &[&str], data: &[u8]) -> Vec<u8> {
+    let block = |cards: &[String]| {
+        let mut b = Vec::new();
+        for c in cards {
+            let mut c = c.clone().into_bytes();
+            c.resize(80, b' ');
+            b.extend_from_slice(&c);
+        }
+        let mut end = b"END".to_vec();
+        end.resize(80, b' ');
+        b.extend_from_slice(&end);
+        b.resize(b.len().div_ceil(2880) * 2880, b' ');
+        b
+    };
+    let primary = [
+        "SIMPLE  =                    T",
+        "BITPIX  =                    8",
+        "NAXIS   =                    0",
+    ];
+    let mut out = block(&primary.iter().map(|s| s.to_string()).collect::<Vec<_>>());
+    let mut cards: Vec<String> = vec![
+        "XTENSION= 'BINTABLE'".into(),
+        "BITPIX  =                    8".into(),
+        "NAXIS   =                    2".into(),
+    ];
+    cards.extend(table_cards.iter().map(|s| s.to_string()));
+    out.extend(block(&cards));
+    out.extend_from_slice(data);
+    out.resize(out.len().div_ceil(2880) * 2880, 0);
+    out
+}
+
+#[test]
+fn fits_reader_handles_scaling_nulls_and_hostile_headers() {
+    // I with TZERO=32768 (unsigned 16-bit), J with TNULL, E: two rows.
+    let cards = [
+        "NAXIS1  =                   10",
+        "NAXIS2  =                    2",
+        "PCOUNT  =                    0",
+        "GCOUNT  =                    1",
+        "TFIELDS =                    3",
+        "TTYPE1  = 'u16     '",
+        "TFORM1  = 'I       '",
+        "TZERO1  =                32768",
+        "TTYPE2  = 'j       '",
+        "TFORM2  = 'J       '",
+        "TNULL2  =                   -1",
+        "TTYPE3  = 'e       '",
+        "TFORM3  = 'E       '",
+        "TUNIT3  = 'mag     '",
+    ];
+    let mut data = Vec::new();
+    data.extend_from_slice(&32767i16.to_be_bytes()); // 65535
+    data.extend_from_slice(&7i32.to_be_bytes());
+    data.extend_from_slice(&1.5f32.to_be_bytes());
+    data.extend_from_slice(&(-32768i16).to_be_bytes()); // 0
+    data.extend_from_slice(&(-1i32).to_be_bytes());
+    data.extend_from_slice(&f32::NAN.to_be_bytes());
+    let mut r = formats::read_fits(std::io::Cursor::new(fits_file(&cards, &data))).unwrap();
+    let types: Vec<&str> = r.fields().iter().map(|f| f.datatype.as_str()).collect();
+    assert_eq!(types, ["int", "int", "float"]);
+    assert_eq!(r.fields()[2].unit.as_deref(), Some("mag"));
+    let rows: Vec<Vec<Value>> = r.by_ref().collect::<Result<_, _>>().unwrap();
+    assert_eq!(
+        rows[0],
+        vec![Value::Int(65535), Value::Int(7), Value::Float(1.5)]
+    );
+    assert_eq!(rows[1], vec![Value::Int(0), Value::Null, Value::Null]);
+
+    // More rows declared than present: an error naming the row, not a panic or a hang.
+    let mut cards2 = cards;
+    cards2[1] = "NAXIS2  =           1000000000";
+    let r = formats::read_fits(std::io::Cursor::new(fits_file(&cards2, &data))).unwrap();
+    // (The zero padding of the last block reads as rows; the error comes after it.)
+    let e = r
+        .take(1000)
+        .collect::<Result<Vec<_>, _>>()
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("ends inside row"), "{e}");
+
+    // Columns that do not add up to NAXIS1, a bogus TFORM, a huge row: header errors.
+    let mut bad = cards;
+    bad[0] = "NAXIS1  =                   12";
+    let e = formats::read_fits(std::io::Cursor::new(fits_file(&bad, &data)))
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(e.contains("take 10 bytes but NAXIS1 = 12"), "{e}");
+    let mut bad = cards;
+    bad[6] = "TFORM1  = 'W       '";
+    let e = formats::read_fits(std::io::Cursor::new(fits_file(&bad, &data)))
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(
+        e.contains("TFORM1 = 'W' is not a binary table format"),
+        "{e}"
+    );
+    let mut bad = cards;
+    bad[0] = "NAXIS1  =        1000000000000";
+    assert!(matches!(
+        formats::read_fits(std::io::Cursor::new(fits_file(&bad, &data))),
+        Err(ReadError::Limit { .. })
+    ));
+    let e = formats::read_fits(std::io::Cursor::new(b"SIMPLE  = T".repeat(10)))
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(e.contains("header"), "{e}");
 }

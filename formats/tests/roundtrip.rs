@@ -1,4 +1,5 @@
 //! Everything the writers produce is read back by the readers and compared cell by cell.
+#![allow(clippy::unwrap_used)]
 
 mod common;
 

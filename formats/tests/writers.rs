@@ -1,4 +1,5 @@
 //! Whole documents from every writer: golden files, schema validation, trailers on overflow and error.
+#![allow(clippy::unwrap_used)]
 
 mod common;
 

@@ -338,6 +338,7 @@ fn scalar_value(e: &[u8], col: &ReadColumn, by_value: bool) -> Value {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

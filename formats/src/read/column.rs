@@ -30,7 +30,7 @@ impl ReadColumn {
     }
 
     /// Converts the text of a cell. Empty text is null (VOTable 1.4 §5.1); so is the declared null value.
-    pub(crate) fn from_text(&self, text: &str) -> Result<Value, String> {
+    pub(crate) fn parse_text(&self, text: &str) -> Result<Value, String> {
         let dt = self.ty.datatype;
         if dt.is_text() {
             if text.is_empty() || self.null_text.as_deref() == Some(text) {
@@ -43,7 +43,7 @@ impl ReadColumn {
             return Ok(Value::Null);
         }
         if !self.ty.arraysize.is_scalar() {
-            return self.array_from_text(t);
+            return self.array_parse_text(t);
         }
         match dt {
             // A scalar bit is a flag: astropy writes booleans that way.
@@ -72,7 +72,7 @@ impl ReadColumn {
         }
     }
 
-    fn array_from_text(&self, t: &str) -> Result<Value, String> {
+    fn array_parse_text(&self, t: &str) -> Result<Value, String> {
         let dt = self.ty.datatype;
         let value = match dt {
             Datatype::UnsignedByte => {
@@ -162,6 +162,7 @@ pub(crate) fn widen_single(x: f32) -> f64 {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
@@ -178,45 +179,45 @@ mod tests {
     #[test]
     fn td_text_becomes_typed_values() {
         assert_eq!(
-            col("int", None, Some("-1")).from_text(" -1 ").unwrap(),
+            col("int", None, Some("-1")).parse_text(" -1 ").unwrap(),
             Value::Null
         );
         assert_eq!(
-            col("int", None, Some("-1")).from_text("42").unwrap(),
+            col("int", None, Some("-1")).parse_text("42").unwrap(),
             Value::Int(42)
         );
         assert!(
             col("short", None, None)
-                .from_text("99999")
+                .parse_text("99999")
                 .unwrap_err()
                 .contains("out of the range")
         );
-        assert!(col("double", None, None).from_text("NaN").unwrap() != Value::Null);
+        assert!(col("double", None, None).parse_text("NaN").unwrap() != Value::Null);
         assert_eq!(
-            col("double", None, None).from_text("").unwrap(),
+            col("double", None, None).parse_text("").unwrap(),
             Value::Null
         );
         assert_eq!(
-            col("boolean", None, None).from_text("T").unwrap(),
+            col("boolean", None, None).parse_text("T").unwrap(),
             Value::Bool(true)
         );
         assert_eq!(
-            col("boolean", None, None).from_text("?").unwrap(),
+            col("boolean", None, None).parse_text("?").unwrap(),
             Value::Null
         );
         assert_eq!(
-            col("double", Some("2"), None).from_text("1 2.50").unwrap(),
+            col("double", Some("2"), None).parse_text("1 2.50").unwrap(),
             Value::Text("1.0 2.5".into())
         );
-        assert!(col("double", Some("2"), None).from_text("1").is_err());
+        assert!(col("double", Some("2"), None).parse_text("1").is_err());
         assert_eq!(
             col("unsignedByte", Some("*"), None)
-                .from_text("1 255")
+                .parse_text("1 255")
                 .unwrap(),
             Value::Bytes(vec![1, 255])
         );
         assert_eq!(
-            col("char", Some("*"), None).from_text(" a ").unwrap(),
+            col("char", Some("*"), None).parse_text(" a ").unwrap(),
             Value::Text(" a ".into())
         );
     }

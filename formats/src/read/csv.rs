@@ -529,7 +529,7 @@ impl<R: BufRead> CsvReader<R> {
                     let v = if c.quoted && c.text.is_empty() && col.ty.datatype.is_text() {
                         Value::Text(String::new())
                     } else {
-                        col.from_text(&c.text)
+                        col.parse_text(&c.text)
                             .map_err(|m| ReadError::value(at, &col.name, m))?
                     };
                     out.push(v);

@@ -64,10 +64,10 @@ fn header_err(hdu: usize, m: impl Into<String>) -> ReadError {
 }
 
 /// Reads one header; returns the cards by keyword (long strings joined) and the bytes read.
-fn read_header<R: Read>(
-    r: &mut R,
-    hdu: usize,
-) -> Result<Option<(HashMap<String, Card>, u64)>, ReadError> {
+/// A header: its cards by keyword, and the bytes it took.
+type Header = (HashMap<String, Card>, u64);
+
+fn read_header<R: Read>(r: &mut R, hdu: usize) -> Result<Option<Header>, ReadError> {
     let mut cards: HashMap<String, Card> = HashMap::new();
     let mut block = vec![0u8; BLOCK];
     let mut last_key: Option<String> = None;
@@ -296,9 +296,15 @@ fn open_table<R: Read + Seek>(
                 format!("TFORM{k} = '{tform}' repeats more than {MAX_FIXED_ELEMENTS} times"),
             ));
         }
+        if heap.is_some() && repeat > 1 {
+            return Err(header_err(
+                hdu,
+                format!("TFORM{k} = '{tform}': a descriptor repeat must be 0 or 1"),
+            ));
+        }
         let width = match heap {
-            Some(true) => 16 * repeat.min(1),
-            Some(false) => 8 * repeat.min(1),
+            Some(true) => 16 * repeat,
+            Some(false) => 8 * repeat,
             None if dt == Datatype::Bit => repeat.div_ceil(8),
             None => repeat * dt.width(),
         };
@@ -328,10 +334,7 @@ fn open_table<R: Read + Seek>(
         };
         let raw = ReadColumn::new(&raw_field, tnull.map(|t| t.to_string()))
             .map_err(|m| header_err(hdu, format!("column '{name}': {m}")))?;
-        if heap.is_none()
-            && raw.ty.arraysize.fixed_len().is_some_and(|n| n != repeat)
-            && dt != Datatype::Char
-        {
+        if heap.is_none() && raw.ty.arraysize.fixed_len().is_some_and(|n| n != repeat) {
             return Err(header_err(
                 hdu,
                 format!("TDIM{k} does not match TFORM{k} = '{tform}'"),
@@ -341,13 +344,9 @@ fn open_table<R: Read + Seek>(
         let zero = float_card(cards, &format!("TZERO{k}"), hdu)?.unwrap_or(0.0);
         let (scaling, out_type) = match (dt, scal, zero) {
             (_, s, z) if s == 1.0 && z == 0.0 => (Scaling::None, dt),
-            (Datatype::UnsignedByte, 1.0, z) if z == -128.0 => {
-                (Scaling::Offset(-128), Datatype::Short)
-            }
-            (Datatype::Short, 1.0, z) if z == 32768.0 => (Scaling::Offset(32768), Datatype::Int),
-            (Datatype::Int, 1.0, z) if z == 2147483648.0 => {
-                (Scaling::Offset(2147483648), Datatype::Long)
-            }
+            (Datatype::UnsignedByte, 1.0, -128.0) => (Scaling::Offset(-128), Datatype::Short),
+            (Datatype::Short, 1.0, 32768.0) => (Scaling::Offset(32768), Datatype::Int),
+            (Datatype::Int, 1.0, 2147483648.0) => (Scaling::Offset(2147483648), Datatype::Long),
             (Datatype::UnsignedByte | Datatype::Short | Datatype::Int | Datatype::Long, s, z) => {
                 (Scaling::Linear(s, z), Datatype::Double)
             }
@@ -431,6 +430,7 @@ impl<R: Read + Seek> FitsReader<R> {
                     let v = binary::decode(cell, &c.raw, count, Nulls::ByValue);
                     v.map_err(|m| ReadError::value(self.at(), &c.raw.name, m))?
                 }
+                Some(_) if c.width == 0 => Value::Null,
                 Some(q) => {
                     let (count, offset) = if q {
                         (be_u64(&cell[..8]), be_u64(&cell[8..16]))
@@ -457,7 +457,10 @@ impl<R: Read + Seek> FitsReader<R> {
                     }
                     heap_bytes.resize(len, 0);
                     let back = self.input.stream_position()?;
-                    self.input.seek(SeekFrom::Start(self.heap_start + offset))?;
+                    let at = self.heap_start.checked_add(offset).ok_or_else(|| {
+                        ReadError::value(self.at(), &c.raw.name, "heap offset overflows")
+                    })?;
+                    self.input.seek(SeekFrom::Start(at))?;
                     let read = self.input.read_exact(&mut heap_bytes);
                     self.input.seek(SeekFrom::Start(back))?;
                     read.map_err(|_| {

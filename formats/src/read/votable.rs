@@ -465,7 +465,7 @@ impl<R: BufRead> VotableReader<R> {
             )));
         };
         let v = col
-            .from_text(text)
+            .parse_text(text)
             .map_err(|m| ReadError::value(self.at(), &col.name, m))?;
         c.push(v);
         Ok(())

@@ -350,6 +350,7 @@ fn encode_bits(buf: &mut Vec<u8>, col: &ColumnType, v: &Value) -> Result<bool, S
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use crate::Field;

@@ -143,6 +143,7 @@ impl OutputFormat {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::OutputFormat::{self, *};
 

@@ -162,6 +162,7 @@ impl<W: Write> ResultWriter for JsonWriter<W> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -188,6 +188,7 @@ impl<W: Write> ResultWriter for TsvWriter<W> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -1,6 +1,6 @@
 //! Helpers shared by the integration tests: a sample table that exercises every cell kind, golden files, and
 //! xmllint against the official VOTable XSD.
-#![allow(dead_code)]
+#![allow(dead_code, clippy::unwrap_used)]
 
 use formats::{End, Field, OutputFormat, ResultLink, ResultMeta, Value, writer_for};
 use std::io::Write as _;
