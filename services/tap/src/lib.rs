@@ -2,9 +2,15 @@
 #![deny(missing_docs)]
 
 pub mod capabilities;
+pub mod demo;
 pub mod error;
 pub mod examples;
+pub mod ingest;
 pub mod params;
+pub mod query;
 pub mod request;
+pub mod service;
+pub mod snapshot;
 pub mod sqlexec;
+pub mod sync;
 pub mod tap_schema;

@@ -17,6 +17,8 @@ pub enum Arg {
     Float(f64),
     /// Text.
     Text(String),
+    /// A boolean (PostgreSQL BOOLEAN; 0/1 in SQLite).
+    Bool(bool),
 }
 
 impl From<&str> for Arg {
@@ -105,6 +107,7 @@ macro_rules! bind_all {
                 Arg::Int(i) => q.bind(*i),
                 Arg::Float(f) => q.bind(*f),
                 Arg::Text(s) => q.bind(s.as_str()),
+                Arg::Bool(b) => q.bind(*b),
             };
         }
         q
@@ -238,6 +241,7 @@ impl Arg {
             Arg::Int(i) => Some(*i),
             Arg::Float(f) => Some(*f as i64),
             Arg::Text(s) => s.parse().ok(),
+            Arg::Bool(b) => Some(*b as i64),
             Arg::Null => None,
         }
     }

@@ -1,0 +1,125 @@
+//! `almagest serve`: opens the databases, loads the demo catalogues into an empty catalogue, and serves every
+//! service under one origin.
+
+use almagest_common::config::Config;
+use almagest_tap::ingest::IngestArgs;
+use almagest_tap::service::TapState;
+use almagest_tap::snapshot::{Snapshot, SnapshotCell};
+use almagest_tap::sqlexec::Pool;
+use anyhow::Context as _;
+use std::sync::Arc;
+
+/// Logs to stderr, filtered by `ALMAGEST_LOG` (e.g. `info`, `almagest_tap=debug`).
+pub fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("ALMAGEST_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+/// The tokio runtime of the process.
+pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")
+}
+
+async fn open_catalogue(config: &Config) -> anyhow::Result<almagest_db::Database> {
+    std::fs::create_dir_all(&config.data_dir)
+        .with_context(|| format!("creating the data directory {}", config.data_dir.display()))?;
+    let db = almagest_db::Database::open(&config.database, &almagest_db::DbOptions::default())
+        .await
+        .with_context(|| format!("opening the catalogue database {}", config.database))?;
+    Ok(db)
+}
+
+fn rw_pool(db: &almagest_db::Database) -> Pool {
+    match db.rw() {
+        almagest_db::RwPool::Sqlite(p) => Pool::Sqlite(p.clone()),
+        almagest_db::RwPool::Postgres(p) => Pool::Postgres(p.clone()),
+    }
+}
+
+/// The published catalogue, for `almagest adql`.
+pub async fn load_catalogue(config: &Config) -> anyhow::Result<Arc<Snapshot>> {
+    let db = open_catalogue(config).await?;
+    let rw = rw_pool(&db);
+    almagest_tap::tap_schema::install(&rw)
+        .await
+        .context("installing TAP_SCHEMA")?;
+    let cell = SnapshotCell::load(&rw)
+        .await
+        .context("reading TAP_SCHEMA")?;
+    Ok(cell.current())
+}
+
+/// `almagest ingest`.
+pub async fn ingest(config: &Config, args: &IngestArgs) -> anyhow::Result<()> {
+    let db = open_catalogue(config).await?;
+    let rw = rw_pool(&db);
+    almagest_tap::tap_schema::install(&rw)
+        .await
+        .context("installing TAP_SCHEMA")?;
+    let report = almagest_tap::ingest::ingest(&rw, args, true).await?;
+    eprintln!("{report}");
+    Ok(())
+}
+
+/// `almagest serve`.
+pub async fn serve(config: Config) -> anyhow::Result<()> {
+    let config = Arc::new(config);
+    let db = open_catalogue(&config).await?;
+    let rw = rw_pool(&db);
+    almagest_tap::tap_schema::install(&rw)
+        .await
+        .context("installing TAP_SCHEMA")?;
+    if config.demo {
+        almagest_tap::demo::load_if_empty(&rw, &config)
+            .await
+            .context("loading the demo catalogues")?;
+    }
+    let spool_dir = config.data_dir.join("spool");
+    std::fs::create_dir_all(&spool_dir)
+        .with_context(|| format!("creating {}", spool_dir.display()))?;
+    let snapshot = SnapshotCell::load(&rw)
+        .await
+        .context("reading TAP_SCHEMA")?;
+    let tap = actix_web::web::Data::new(TapState {
+        config: config.clone(),
+        db,
+        rw,
+        snapshot,
+        spool_dir,
+        up_since: almagest_tap::service::now_iso(),
+    });
+    let listen = config.listen.clone();
+    tracing::info!(listen = %listen, base_url = %config.base_url, "Almagest serving: TAP at {}/tap", config.base_url);
+    actix_web::HttpServer::new(move || {
+        actix_web::App::new()
+            .wrap(
+                actix_web::middleware::DefaultHeaders::new()
+                    .add(("Access-Control-Allow-Origin", "*")),
+            )
+            .app_data(tap.clone())
+            .service(actix_web::web::scope("/tap").configure(almagest_tap::service::configure))
+            .route("/", actix_web::web::get().to(root_page))
+    })
+    .shutdown_timeout(30)
+    .bind(&listen)
+    .with_context(|| format!("binding {listen}"))?
+    .run()
+    .await
+    .context("running the HTTP server")
+}
+
+async fn root_page(tap: actix_web::web::Data<TapState>) -> actix_web::HttpResponse {
+    let b = &tap.config.base_url;
+    actix_web::HttpResponse::Ok().content_type("text/html; charset=utf-8").body(format!(
+        "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>{t}</title></head><body><h1>{t}</h1>\
+         <ul><li><a href=\"{b}/tap\">TAP</a> (ADQL queries, VOSI, async jobs)</li></ul></body></html>",
+        t = almagest_common::xml::escape_text(&tap.config.service.title)
+    ))
+}
