@@ -16,10 +16,12 @@ pub trait TableReader: Iterator<Item = Result<Vec<Value>, ReadError>> {
 
 pub use csv::{CsvOptions, CsvReader, Delimiter, read_csv, scan_csv_fields};
 pub use fits::{FitsReader, read_fits};
-pub use votable::{MAX_TEXT_RUN, VotableReader, read_votable};
+pub use votable::{VotableReader, read_votable};
+pub use xml_input::MAX_TEXT_RUN;
 
 mod binary;
 mod column;
 mod csv;
 mod fits;
 mod votable;
+mod xml_input;

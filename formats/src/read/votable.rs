@@ -9,55 +9,11 @@
 use super::TableReader;
 use super::binary::{self, Base64Source, Nulls};
 use super::column::ReadColumn;
+use super::xml_input::{Guard, MAX_TEXT_RUN, attr, resolve_ref};
 use crate::{Field, ReadError, RowPosition, Value};
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::reader::Reader;
 use std::io::{self, BufRead};
-
-/// Longest run of bytes between two `<` outside a STREAM: bounds any one XML event.
-pub const MAX_TEXT_RUN: usize = 64 << 20;
-
-/// Counts bytes since the last `<` and fails past [`MAX_TEXT_RUN`] (switched off inside a STREAM).
-struct Guard<R> {
-    inner: R,
-    since_markup: usize,
-    active: bool,
-}
-
-impl<R: BufRead> io::Read for Guard<R> {
-    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
-        let n = {
-            let buf = self.fill_buf()?;
-            let n = buf.len().min(out.len());
-            out[..n].copy_from_slice(&buf[..n]);
-            n
-        };
-        self.consume(n);
-        Ok(n)
-    }
-}
-
-impl<R: BufRead> BufRead for Guard<R> {
-    fn fill_buf(&mut self) -> io::Result<&[u8]> {
-        if self.active && self.since_markup > MAX_TEXT_RUN {
-            return Err(io::Error::other(format!(
-                "more than {MAX_TEXT_RUN} bytes without markup"
-            )));
-        }
-        self.inner.fill_buf()
-    }
-
-    fn consume(&mut self, amt: usize) {
-        if let Ok(buf) = self.inner.fill_buf() {
-            let seen = &buf[..amt.min(buf.len())];
-            match seen.iter().rposition(|b| *b == b'<') {
-                Some(i) => self.since_markup = seen.len() - i - 1,
-                None => self.since_markup += seen.len(),
-            }
-        }
-        self.inner.consume(amt);
-    }
-}
 
 /// Which serialisation the rows come in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -73,6 +29,7 @@ enum Data {
 pub struct VotableReader<R: BufRead> {
     xml: Reader<Guard<R>>,
     buf: Vec<u8>,
+    td_text: String,
     fields: Vec<Field>,
     cols: Vec<ReadColumn>,
     data: Data,
@@ -94,6 +51,7 @@ pub fn read_votable<R: BufRead>(r: R) -> Result<VotableReader<R>, ReadError> {
     let mut v = VotableReader {
         xml,
         buf: Vec::with_capacity(8192),
+        td_text: String::new(),
         fields: Vec::new(),
         cols: Vec::new(),
         data: Data::Done,
@@ -104,40 +62,6 @@ pub fn read_votable<R: BufRead>(r: R) -> Result<VotableReader<R>, ReadError> {
     };
     v.read_header()?;
     Ok(v)
-}
-
-fn attr(e: &BytesStart<'_>, name: &str) -> Result<Option<String>, String> {
-    for a in e.attributes() {
-        let a = a.map_err(|err| format!("bad attribute: {err}"))?;
-        if a.key.local_name().as_ref() == name {
-            let v = a
-                .normalized_value(quick_xml::XmlVersion::Implicit1_0)
-                .map_err(|err| format!("bad attribute '{name}': {err}"))?;
-            return Ok(Some(v.into_owned()));
-        }
-    }
-    Ok(None)
-}
-
-/// Resolves an entity or character reference in text.
-fn resolve_ref(name: &str) -> Result<char, String> {
-    if let Some(num) = name.strip_prefix('#') {
-        let code = match num.strip_prefix('x') {
-            Some(h) => u32::from_str_radix(h, 16).ok(),
-            None => num.parse().ok(),
-        };
-        return code
-            .and_then(char::from_u32)
-            .ok_or_else(|| format!("bad character reference '&{name};'"));
-    }
-    Ok(match name {
-        "amp" => '&',
-        "lt" => '<',
-        "gt" => '>',
-        "quot" => '"',
-        "apos" => '\'',
-        _ => return Err(format!("unknown entity '&{name};'")),
-    })
 }
 
 /// Where in the header walk we are.
@@ -387,14 +311,25 @@ impl<R: BufRead> VotableReader<R> {
 
     /// The next TABLEDATA row.
     fn td_row(&mut self) -> Result<Option<Vec<Value>>, ReadError> {
+        // The event buffer and the cell text are reused row after row (no allocation per event).
+        let mut buf = std::mem::take(&mut self.buf);
+        let mut text = std::mem::take(&mut self.td_text);
+        let row = self.td_row_with(&mut buf, &mut text);
+        self.buf = buf;
+        self.td_text = text;
+        row
+    }
+
+    fn td_row_with(
+        &mut self,
+        buf: &mut Vec<u8>,
+        text: &mut String,
+    ) -> Result<Option<Vec<Value>>, ReadError> {
         let mut cells: Option<Vec<Value>> = None;
-        let mut text: Option<String> = None;
+        let mut in_td = false;
         loop {
-            self.buf.clear();
-            let ev = match self.xml.read_event_into(&mut self.buf) {
-                Ok(ev) => ev.into_owned(),
-                Err(e) => return Err(self.xml_err(e)),
-            };
+            buf.clear();
+            let ev = self.xml.read_event_into(buf).map_err(|e| self.xml_err(e))?;
             match ev {
                 Event::Start(e) if e.local_name().as_ref() == "TR" && cells.is_none() => {
                     self.row += 1;
@@ -404,39 +339,36 @@ impl<R: BufRead> VotableReader<R> {
                     self.row += 1;
                     return self.finish_row(Vec::new()).map(Some);
                 }
-                Event::Start(e)
-                    if e.local_name().as_ref() == "TD" && cells.is_some() && text.is_none() =>
-                {
-                    text = Some(String::new());
+                Event::Start(e) if e.local_name().as_ref() == "TD" && cells.is_some() && !in_td => {
+                    text.clear();
+                    in_td = true;
                 }
-                Event::Empty(e) if e.local_name().as_ref() == "TD" && text.is_none() => {
+                Event::Empty(e) if e.local_name().as_ref() == "TD" && !in_td => {
                     self.push_cell(&mut cells, "")?;
                 }
                 Event::Text(t) => {
-                    if let Some(s) = text.as_mut() {
-                        s.push_str(&t.xml10_content());
+                    if in_td {
+                        text.push_str(&t.xml10_content());
                     } else if !t.trim().is_empty() {
                         return Err(self.err(format!("text '{}' outside a TD", t.trim())));
                     }
                 }
-                Event::CData(t) if text.is_some() => {
-                    if let Some(s) = text.as_mut() {
-                        s.push_str(&t.xml10_content());
-                    }
-                }
+                Event::CData(t) if in_td => text.push_str(&t.xml10_content()),
                 Event::GeneralRef(r) => {
                     let c = resolve_ref(&r).map_err(|m| self.err(m))?;
-                    match text.as_mut() {
-                        Some(s) => s.push(c),
-                        None => return Err(self.err("character data outside a TD")),
+                    if !in_td {
+                        return Err(self.err("character data outside a TD"));
                     }
+                    text.push(c);
                 }
                 Event::End(e) => match e.local_name().as_ref() {
-                    "TD" => {
-                        let t = text.take().unwrap_or_default();
-                        self.push_cell(&mut cells, &t)?;
+                    "TD" if in_td => {
+                        in_td = false;
+                        self.push_cell(&mut cells, text)?;
                     }
-                    "TR" => return self.finish_row(cells.take().unwrap_or_default()).map(Some),
+                    "TR" if !in_td => {
+                        return self.finish_row(cells.take().unwrap_or_default()).map(Some);
+                    }
                     "TABLEDATA" if cells.is_none() => return Ok(None),
                     other => return Err(self.err(format!("unexpected </{other}> in TABLEDATA"))),
                 },

@@ -19,6 +19,7 @@
 //! So, unlike VOTable BINARY, no value is ever refused for being the null marker.
 
 use super::binary::{self, NullStyle};
+use super::fits_null::Used;
 use super::{End, ResultMeta, ResultWriter, Table};
 use crate::cell;
 use crate::datatype::{ColumnType, Datatype};
@@ -36,76 +37,6 @@ enum Storage {
     Inline { width: usize, tform: String },
     /// In the heap: a 16-byte `Q` descriptor in the row; `code` is the element TFORM letter.
     Heap { code: char, max: u64 },
-}
-
-/// The values an integer column used, to find a free `TNULLn`.
-#[derive(Debug, Clone)]
-enum Used {
-    /// Not an integer column (or a byte array: no TNULL, nulls are zeros).
-    NotInt,
-    /// `unsignedByte`/`short`: one bit per possible value.
-    Bitmap { bits: Vec<u64>, offset: i64 },
-    /// `int`/`long`: the range seen.
-    Range { min: i64, max: i64 },
-}
-
-impl Used {
-    fn for_type(t: &ColumnType) -> Used {
-        match binary::column_sentinel(t).map(|_| t.datatype) {
-            Some(Datatype::UnsignedByte) => Used::Bitmap {
-                bits: vec![0; 256 / 64],
-                offset: 0,
-            },
-            Some(Datatype::Short) => Used::Bitmap {
-                bits: vec![0; 65536 / 64],
-                offset: i16::MIN as i64,
-            },
-            Some(_) => Used::Range {
-                min: i64::MAX,
-                max: i64::MIN,
-            },
-            None => Used::NotInt,
-        }
-    }
-
-    fn note(&mut self, v: i64) {
-        match self {
-            Used::NotInt => {}
-            Used::Bitmap { bits, offset } => {
-                let i = (v - *offset) as usize;
-                bits[i / 64] |= 1 << (i % 64);
-            }
-            Used::Range { min, max } => {
-                *min = (*min).min(v);
-                *max = (*max).max(v);
-            }
-        }
-    }
-
-    /// A value no cell used: the type's minimum (255 for bytes) when free.
-    fn free(&self, dt: Datatype) -> Option<i64> {
-        let (lo, hi) = crate::cell::int_range(dt);
-        match self {
-            Used::NotInt => None,
-            Used::Bitmap { bits, offset } => {
-                let used =
-                    |v: i64| bits[((v - offset) / 64) as usize] & (1 << ((v - offset) % 64)) != 0;
-                let preferred = binary::int_null_sentinel(dt).unwrap_or(lo);
-                std::iter::once(preferred)
-                    .chain((lo..=hi).rev())
-                    .find(|v| !used(*v))
-            }
-            Used::Range { min, max } => {
-                if *min > lo {
-                    Some(lo)
-                } else if *max < hi {
-                    Some(hi)
-                } else {
-                    None
-                }
-            }
-        }
-    }
 }
 
 /// Per-column state gathered while spooling.

@@ -6,6 +6,7 @@
 
 mod binary;
 mod fits;
+mod fits_null;
 mod format;
 mod json;
 mod text;
