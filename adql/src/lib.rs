@@ -38,6 +38,32 @@ pub use translate::{Dialect, TranslateOptions, translate};
 pub use udf::{Udf, standard_udfs};
 pub use units::conversion as unit_conversion;
 
+/// Whether a column or table name must be written as a delimited identifier in ADQL (it is not a regular
+/// identifier, or it is a reserved word): TAP_SCHEMA then lists it with its quotes (TAP 1.1 §4).
+pub fn needs_delimiting(name: &str) -> bool {
+    let mut chars = name.chars();
+    let regular = chars.next().is_some_and(|c| c.is_ascii_alphabetic())
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_');
+    !regular || keywords::is_reserved(name)
+}
+
+/// The ADQL form of a name: as is, or in double quotes when it needs them.
+pub fn adql_name(name: &str) -> String {
+    if needs_delimiting(name) {
+        format!("\"{}\"", name.replace('"', "\"\""))
+    } else {
+        name.to_string()
+    }
+}
+
+/// The name a (possibly delimited) ADQL identifier stands for: `"size"` → `size`.
+pub fn undelimited(name: &str) -> String {
+    match name.strip_prefix('"').and_then(|n| n.strip_suffix('"')) {
+        Some(inner) if !inner.is_empty() => inner.replace("\"\"", "\""),
+        _ => name.to_string(),
+    }
+}
+
 /// Parses a query (grammar only: names are not resolved).
 pub fn parse(adql: &str) -> Result<ast::Query, AdqlError> {
     parser::parse(adql)

@@ -1,8 +1,9 @@
 //! The TAP capabilities document: TAPRegExt 1.0 (`tr:TableAccess`) plus the VOSI and DALI capabilities.
 //!
 //! Every optional ADQL feature the translator supports is declared, so clients such as pyvo (which builds UNION
-//! queries only when `features-adql-sets` says so) use them. Feature type URIs are written lower-case as ADQL 2.1
-//! asks (REQUIREMENTS §5.4; pyvo compares case-insensitively).
+//! queries only when `features-adql-sets` says so) use them. Feature type URIs are written `TAPRegExt#...` as
+//! TAPRegExt 1.0 does: IVOIDs compare case-insensitively (pyvo does), but STILTS/TOPCAT 3.4 recognise only this
+//! spelling and report the lower-case one that ADQL 2.1 prefers as a custom feature.
 
 use almagest_common::vosi::{Capability, Interface, capabilities_document};
 use almagest_common::xml::XmlWriter;
@@ -41,7 +42,7 @@ pub struct TapCapabilities {
     pub authenticated_interface: bool,
 }
 
-const FEATURES: &str = "ivo://ivoa.net/std/tapregext#features-";
+const FEATURES: &str = "ivo://ivoa.net/std/TAPRegExt#features-";
 
 /// The geometry functions the translator implements.
 const GEO_FUNCTIONS: &[&str] = &[
@@ -248,7 +249,7 @@ mod tests {
                 "TAPRegExt-v1.0.xsd",
             ],
         );
-        assert!(doc.contains("ivo://ivoa.net/std/tapregext#features-adql-sets"));
+        assert!(doc.contains("ivo://ivoa.net/std/TAPRegExt#features-adql-sets"));
         // the anonymous interface comes first
         let anon = doc.find("<accessURL use=\"base\">").unwrap();
         let basic = doc.find("sso#BasicAA").unwrap();

@@ -34,8 +34,8 @@ pub const DEMO_EXAMPLES: &[Example] = &[
         name: "The brightest Gaia stars within one degree of the Orion nebula, with their distance",
         description: "DISTANCE in the select list and as a constraint (ADQL 2.1 §4.2.7 preferred cone form).",
         query: "SELECT TOP 20 source_id, ra, dec, phot_g_mean_mag,\n\
-                \x20      DISTANCE(POINT(ra, dec), POINT(83.82, -5.39)) AS dist\nFROM gaia.dr3_g10\n\
-                WHERE DISTANCE(POINT(ra, dec), POINT(83.82, -5.39)) < 1\nORDER BY phot_g_mean_mag",
+                \x20      DISTANCE(POINT('ICRS', ra, dec), POINT('ICRS', 83.82, -5.39)) AS dist\nFROM gaia.dr3_g10\n\
+                WHERE DISTANCE(POINT('ICRS', ra, dec), POINT('ICRS', 83.82, -5.39)) < 1\nORDER BY phot_g_mean_mag",
         tables: &["gaia.dr3_g10"],
     },
     Example {
@@ -49,9 +49,9 @@ pub const DEMO_EXAMPLES: &[Example] = &[
     Example {
         id: "colour-histogram",
         name: "Colour distribution of Hipparcos stars",
-        description: "GROUP BY over a computed bin of B-V.",
+        description: "GROUP BY over a computed bin of B-V, named by its alias.",
         query: "SELECT FLOOR(b_v * 10) / 10 AS bv_bin, COUNT(*) AS n, AVG(hpmag) AS mean_hpmag\n\
-                FROM hip.main\nWHERE b_v IS NOT NULL\nGROUP BY FLOOR(b_v * 10) / 10\nORDER BY bv_bin",
+                FROM hip.main\nWHERE b_v IS NOT NULL\nGROUP BY bv_bin\nORDER BY bv_bin",
         tables: &["hip.main"],
     },
     Example {
@@ -60,10 +60,10 @@ pub const DEMO_EXAMPLES: &[Example] = &[
         description: "A positional join. Hipparcos positions are at epoch J1991.25 and Gaia's at J2016.0, so \
                       stars with a large proper motion moved between the two: a 5 arcsec radius catches most.",
         query: "SELECT h.hip, g.source_id, h.hpmag, g.phot_g_mean_mag,\n\
-                \x20      DISTANCE(POINT(h.ra, h.dec), POINT(g.ra, g.dec)) * 3600 AS sep_arcsec\n\
+                \x20      DISTANCE(POINT('ICRS', h.ra, h.dec), POINT('ICRS', g.ra, g.dec)) * 3600 AS sep_arcsec\n\
                 FROM hip.main AS h\nJOIN gaia.dr3_g10 AS g\n\
-                \x20 ON 1 = CONTAINS(POINT(g.ra, g.dec), CIRCLE(h.ra, h.dec, 5.0 / 3600))\n\
-                WHERE 1 = CONTAINS(POINT(h.ra, h.dec), CIRCLE(66.75, 15.87, 3))",
+                \x20 ON 1 = CONTAINS(POINT('ICRS', g.ra, g.dec), CIRCLE('ICRS', h.ra, h.dec, 5.0 / 3600))\n\
+                WHERE 1 = CONTAINS(POINT('ICRS', h.ra, h.dec), CIRCLE('ICRS', 66.75, 15.87, 3))",
         tables: &["hip.main", "gaia.dr3_g10"],
     },
     Example {
@@ -71,7 +71,8 @@ pub const DEMO_EXAMPLES: &[Example] = &[
         name: "Stars inside a polygon (Orion's belt)",
         description: "CONTAINS(POINT, POLYGON) with vertices in degrees.",
         query: "SELECT source_id, ra, dec, phot_g_mean_mag\nFROM gaia.dr3_g10\n\
-                WHERE 1 = CONTAINS(POINT(ra, dec), POLYGON(82.5, -2.5, 86.0, -2.5, 86.0, 0.5, 82.5, 0.5))",
+                WHERE 1 = CONTAINS(POINT('ICRS', ra, dec),\n\
+                \x20                  POLYGON('ICRS', 82.5, -2.5, 86.0, -2.5, 86.0, 0.5, 82.5, 0.5))",
         tables: &["gaia.dr3_g10"],
     },
     Example {

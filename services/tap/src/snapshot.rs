@@ -42,7 +42,7 @@ pub fn adql_table(t: &TableInfo) -> adql::TableMeta {
             .columns
             .iter()
             .map(|c| adql::ColumnMeta {
-                name: c.name.clone(),
+                name: adql::undelimited(&c.name),
                 sql_name: c.sql_name.clone(),
                 datatype: c.datatype.clone(),
                 arraysize: c.arraysize.clone(),

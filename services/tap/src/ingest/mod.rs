@@ -493,7 +493,7 @@ fn column_info(
     };
     let is_pos = position.is_some_and(|(ra, dec)| &f.name == ra || &f.name == dec);
     ColumnInfo {
-        name: f.name.clone(),
+        name: adql::adql_name(&f.name),
         sql_name: f.name.clone(),
         datatype,
         arraysize,

@@ -261,7 +261,8 @@ pub fn self_description(postgres: bool) -> (SchemaInfo, Vec<TableInfo>, Vec<KeyI
                     .iter()
                     .enumerate()
                     .map(|(j, Col(cname, kind, _, cdesc))| ColumnInfo {
-                        name: (*cname).into(),
+                        // TAP_SCHEMA lists names that need quotes with their quotes: "size" (TAP 1.1 §4.3).
+                        name: adql::adql_name(cname),
                         sql_name: (*cname).into(),
                         datatype: if *kind == Int {
                             "int".into()
@@ -374,7 +375,7 @@ mod tests {
             columns
                 .columns
                 .iter()
-                .any(|c| c.name == "size" && c.datatype == "int")
+                .any(|c| c.name == "\"size\"" && c.sql_name == "size" && c.datatype == "int")
         );
         assert_eq!(keys.len(), 5);
         assert_eq!(tables[0].sql_table, "TAP_SCHEMA.schemas");

@@ -40,13 +40,10 @@ mod tests {
             .table("tap_schema.columns")
             .expect("case-insensitive lookup");
         assert_eq!(cols.columns[0].name, "table_name");
+        let size = cols.columns.iter().find(|c| c.sql_name == "size").unwrap();
         assert_eq!(
-            cols.columns
-                .iter()
-                .find(|c| c.name == "size")
-                .unwrap()
-                .datatype,
-            "int"
+            (size.name.as_str(), size.datatype.as_str()),
+            ("\"size\"", "int")
         );
         assert_eq!(cat.keys.len(), 5);
         assert_eq!(cat.keys[0].columns.len(), 1);

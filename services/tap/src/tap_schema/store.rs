@@ -342,7 +342,7 @@ pub async fn load(pool: &Pool) -> Result<Catalogue, sqlx::Error> {
             .filter(|c| c[0].as_str() == Some(qname.as_str()))
             .map(|c| ColumnInfo {
                 name: c[1].text().unwrap_or_default(),
-                sql_name: c[1].text().unwrap_or_default(),
+                sql_name: adql::undelimited(&c[1].text().unwrap_or_default()),
                 datatype: c[2].text().unwrap_or_default(),
                 arraysize: c[3].text(),
                 xtype: c[4].text(),
