@@ -2,10 +2,10 @@
 //! service under one origin.
 
 use almagest_common::config::Config;
+use almagest_db::exec::Pool;
 use almagest_tap::ingest::IngestArgs;
 use almagest_tap::service::TapState;
 use almagest_tap::snapshot::{Snapshot, SnapshotCell};
-use almagest_tap::sqlexec::Pool;
 use anyhow::Context as _;
 use std::sync::Arc;
 
@@ -37,10 +37,7 @@ async fn open_catalogue(config: &Config) -> anyhow::Result<almagest_db::Database
 }
 
 fn rw_pool(db: &almagest_db::Database) -> Pool {
-    match db.rw() {
-        almagest_db::RwPool::Sqlite(p) => Pool::Sqlite(p.clone()),
-        almagest_db::RwPool::Postgres(p) => Pool::Postgres(p.clone()),
-    }
+    db.rw().clone()
 }
 
 /// The published catalogue, for `almagest adql`.

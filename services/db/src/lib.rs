@@ -4,6 +4,7 @@
 
 mod database;
 mod error;
+pub mod exec;
 pub mod sky;
 mod sqlite_udf;
 

@@ -2,9 +2,9 @@
 //! the demo works anywhere) and Gaia DR3 G<=10 when its file is found under `demo_source`.
 
 use crate::ingest::{self, IngestArgs, IngestError, InputFormat};
-use crate::sqlexec::Pool;
 use crate::tap_schema;
 use almagest_common::config::Config;
+use almagest_db::exec::Pool;
 use std::path::PathBuf;
 
 const HIP_CSV: &[u8] = include_bytes!("../../../demo/hip2_main.csv.gz");

@@ -11,6 +11,5 @@ pub mod query;
 pub mod request;
 pub mod service;
 pub mod snapshot;
-pub mod sqlexec;
 pub mod sync;
 pub mod tap_schema;

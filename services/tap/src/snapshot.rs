@@ -1,9 +1,9 @@
 //! The service's view of the catalogue: TAP_SCHEMA as loaded, converted once into what the ADQL checker needs,
 //! and reloaded when an ingest (possibly by another process) bumps the catalogue version.
 
-use crate::sqlexec::Pool;
 use crate::tap_schema;
 use almagest_common::catalog::{Catalogue, TableInfo};
+use almagest_db::exec::Pool;
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 

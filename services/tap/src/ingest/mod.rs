@@ -9,9 +9,9 @@ pub use meta::MetaFile;
 pub use source::{InputFormat, open_source, scan_fields};
 pub use types::ColType;
 
-use crate::sqlexec::{Arg, Pool, Tx, placeholders};
 use crate::tap_schema::{self, quote_ident, quote_table};
 use almagest_common::catalog::{ColumnInfo, PositionInfo, SchemaInfo, TableInfo};
+use almagest_db::exec::{Arg, Pool, Tx, placeholders};
 use formats::{Field, Value};
 use std::path::PathBuf;
 use std::time::Instant;

@@ -13,7 +13,7 @@ pub use store::{
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sqlexec::Pool;
+    use almagest_db::exec::Pool;
 
     pub(crate) async fn sqlite_pool(dir: &std::path::Path) -> Pool {
         let opts = sqlx::sqlite::SqliteConnectOptions::new()

@@ -1,10 +1,10 @@
 //! Reading and writing TAP_SCHEMA and the service's private table metadata.
 
 use super::definition::{self, quote_table, sql_name};
-use crate::sqlexec::{Arg, Pool, Tx, placeholders};
 use almagest_common::catalog::{
     Catalogue, ColumnInfo, KeyInfo, PositionInfo, SchemaInfo, TableInfo,
 };
+use almagest_db::exec::{Arg, Pool, Tx, placeholders};
 
 fn t(postgres: bool, name: &str) -> String {
     let (s, t) = sql_name(postgres, name);
