@@ -6,7 +6,6 @@ pub mod demo;
 pub mod error;
 pub mod examples;
 pub mod ingest;
-pub mod params;
 pub mod query;
 pub mod request;
 pub mod service;

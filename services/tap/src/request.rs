@@ -2,7 +2,7 @@
 //! Requirements are checked here, at execution time (an async job may be created empty and filled later).
 
 use crate::error::TapError;
-use crate::params::Params;
+use almagest_common::params::Params;
 
 /// The query language asked for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -3,7 +3,7 @@
 use crate::capabilities::{OutputFormatDecl, TapCapabilities};
 use crate::error::TapError;
 use crate::examples::{examples_document, home_page};
-use crate::params::BodyLimits;
+use almagest_common::params::BodyLimits;
 use crate::query::QueryLimits;
 use crate::request::TapRequest;
 use crate::snapshot::{Snapshot, SnapshotCell};

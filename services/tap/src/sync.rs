@@ -2,7 +2,7 @@
 //! a slow client slows the query down instead of filling memory, and a client that goes away stops it.
 
 use crate::error::TapError;
-use crate::params::read_params;
+use almagest_common::params::read_params;
 use crate::query::{Drain, ReaderGone, execute, prepare};
 use crate::request::TapRequest;
 use crate::service::TapState;

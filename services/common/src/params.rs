@@ -1,4 +1,4 @@
-//! DALI request parameters (DALI 1.1 §3): names case-insensitive, values case-sensitive, from the query string and
+//! DALI request parameters (DALI 1.1 §3), shared by TAP and UWS: names case-insensitive, values case-sensitive, from the query string and
 //! from form-urlencoded or multipart bodies (file parts become inline uploads, `param:` URIs).
 
 use actix_multipart::Multipart;
