@@ -91,6 +91,14 @@ fn row_cost(rows: u64, make: fn(i64) -> Vec<Value>) -> f64 {
     start.elapsed().as_secs_f64()
 }
 
+/// Peak resident memory of this process (Linux), in MB.
+fn peak_rss_mb() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb / 1024.0)
+}
+
 fn main() {
     let rows: u64 = std::env::args()
         .nth(1)
@@ -124,7 +132,13 @@ fn main() {
         run("5 numeric + text + point", *f, &mixed, rows, mixed_row);
     }
 
-    // Readers: read back what the writers produce.
+    println!();
+    println!(
+        "peak RSS after all writers: {:.1} MB",
+        peak_rss_mb().unwrap_or(f64::NAN)
+    );
+
+    // Readers: read back what the writers produce (the document is built in memory first).
     println!();
     println!("| reader | rows | seconds | M rows/s |");
     println!("|---|---|---|---|");
@@ -147,12 +161,15 @@ fn main() {
         let n = match f {
             OutputFormat::Csv => formats::read_csv(buf.as_slice(), Default::default())
                 .expect("csv")
+                .map(|r| r.expect("row"))
                 .count(),
             OutputFormat::Fits => formats::read_fits(io::Cursor::new(&buf))
                 .expect("fits")
+                .map(|r| r.expect("row"))
                 .count(),
             _ => formats::read_votable(buf.as_slice())
                 .expect("votable")
+                .map(|r| r.expect("row"))
                 .count(),
         };
         assert_eq!(n as u64, rows);

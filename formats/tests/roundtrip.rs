@@ -373,3 +373,23 @@ fn fits_with_many_rows_and_heap_round_trips() {
         assert_eq!(g[3], w[3], "row {i}");
     }
 }
+
+/// A base64 STREAM longer than the reader's 64 MiB text-run limit must still read (the limit is for markup
+/// text, not for the stream), and the document's trailer after it must parse.
+#[test]
+fn a_stream_longer_than_the_text_limit_reads_completely() {
+    let fields = vec![field("blob", "unsignedByte", Some("*"))];
+    let chunk = vec![7u8; 1 << 20];
+    let n = 52; // 52 MiB raw, about 70 MiB of base64
+    let rows: Vec<Vec<Value>> = (0..n).map(|_| vec![Value::Bytes(chunk.clone())]).collect();
+    let doc = write(OutputFormat::VotableBinary2, &fields, &rows, End::Overflow);
+    assert!(doc.len() > formats::MAX_TEXT_RUN);
+    let mut r = read_votable(doc.as_slice()).unwrap();
+    let mut got = 0;
+    for row in r.by_ref() {
+        assert_eq!(row.unwrap()[0], Value::Bytes(chunk.clone()));
+        got += 1;
+    }
+    assert_eq!(got, n);
+    assert_eq!(r.query_status().map(|s| s.0), Some("OVERFLOW"));
+}

@@ -267,7 +267,7 @@ impl<R: BufRead> VotableReader<R> {
                         return Ok(false);
                     }
                     self.data = kind;
-                    self.xml.get_mut().active = false;
+                    self.xml.get_mut().set_active(false);
                     return Ok(true);
                 }
                 "FITS" => return Err(self.err("FITS-serialised VOTable data is not supported")),
@@ -498,7 +498,7 @@ impl<R: BufRead> VotableReader<R> {
 
     /// After the rows: reads the rest of the document for a trailing QUERY_STATUS.
     fn trailer(&mut self) -> Result<(), ReadError> {
-        self.xml.get_mut().active = true;
+        self.xml.get_mut().set_active(true);
         let mut info: Option<(String, String)> = None;
         let mut text = String::new();
         loop {

@@ -15,6 +15,14 @@ pub(crate) struct Guard<R> {
     pub active: bool,
 }
 
+impl<R> Guard<R> {
+    /// Switches the limit on or off; switching on starts a fresh count (the STREAM's `<` just ended it).
+    pub(crate) fn set_active(&mut self, active: bool) {
+        self.active = active;
+        self.since_markup = 0;
+    }
+}
+
 impl<R: BufRead> io::Read for Guard<R> {
     fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
         let n = {
@@ -39,6 +47,10 @@ impl<R: BufRead> BufRead for Guard<R> {
     }
 
     fn consume(&mut self, amt: usize) {
+        if !self.active {
+            self.inner.consume(amt);
+            return;
+        }
         if let Ok(buf) = self.inner.fill_buf() {
             let seen = &buf[..amt.min(buf.len())];
             match seen.iter().rposition(|b| *b == b'<') {
