@@ -84,7 +84,17 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     let snapshot = SnapshotCell::load(&rw)
         .await
         .context("reading TAP_SCHEMA")?;
-    let tap = actix_web::web::Data::new(TapState {
+    almagest_tap::upload::drop_leftovers(&rw)
+        .await
+        .context("removing upload tables of an earlier run")?;
+    let state_db = if config.state_database == config.database {
+        db.clone()
+    } else {
+        almagest_db::Database::open(&config.state_database, &almagest_db::DbOptions::default())
+            .await
+            .with_context(|| format!("opening the state database {}", config.state_database))?
+    };
+    let tap = Arc::new(TapState {
         config: config.clone(),
         db,
         rw,
@@ -92,6 +102,30 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         spool_dir,
         up_since: almagest_tap::service::now_iso(),
     });
+    let jobs = uws::Store::open(state_db.rw().clone())
+        .await
+        .context("opening the job store")?;
+    let tap_async = uws::UwsService::start(
+        uws::UwsConfig {
+            list: "tap".into(),
+            base_url: format!("{}/tap/async", config.base_url),
+            slots: config.uws.slots,
+            default_execution_duration: config.limits.async_execution_default_secs,
+            max_execution_duration: config.limits.async_execution_max_secs,
+            retention: std::time::Duration::from_secs(config.uws.retention_hours * 3600),
+            max_active_per_owner: config.uws.max_active_per_owner,
+            max_wait: std::time::Duration::from_secs(config.uws.max_wait_secs),
+            dir: std::path::PathBuf::from(&config.store.root)
+                .join("jobs")
+                .join("tap"),
+        },
+        jobs,
+        Arc::new(almagest_tap::async_job::TapJobRunner { state: tap.clone() }),
+    )
+    .await
+    .context("starting the TAP job service")?;
+    let tap = actix_web::web::Data::from(tap);
+    let tap_async = actix_web::web::Data::new(tap_async);
     let listen = config.listen.clone();
     tracing::info!(listen = %listen, base_url = %config.base_url, "Almagest serving: TAP at {}/tap", config.base_url);
     actix_web::HttpServer::new(move || {
@@ -101,7 +135,15 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
                     .add(("Access-Control-Allow-Origin", "*")),
             )
             .app_data(tap.clone())
-            .service(actix_web::web::scope("/tap").configure(almagest_tap::service::configure))
+            .service(
+                actix_web::web::scope("/tap")
+                    .service(
+                        actix_web::web::scope("/async")
+                            .app_data(tap_async.clone())
+                            .configure(uws::routes::configure),
+                    )
+                    .configure(almagest_tap::service::configure),
+            )
             .route("/", actix_web::web::get().to(root_page))
     })
     .shutdown_timeout(30)

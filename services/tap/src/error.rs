@@ -1,9 +1,9 @@
 //! TAP errors and their wire form: a VOTable whose results RESOURCE holds `INFO name="QUERY_STATUS"
 //! value="ERROR"` with a message that names the problem (DALI 1.1 §4.2, TAP 1.1 §3.3).
 
-use almagest_common::params::ParamError;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
+use almagest_common::params::ParamError;
 use almagest_common::xml::escape_text;
 
 /// Everything that can stop a TAP request.

@@ -1,6 +1,7 @@
 //! TAP 1.1: synchronous and asynchronous ADQL queries, VOSI resources, TAP_SCHEMA, uploads and /examples.
 #![deny(missing_docs)]
 
+pub mod async_job;
 pub mod capabilities;
 pub mod demo;
 pub mod error;
@@ -12,3 +13,4 @@ pub mod service;
 pub mod snapshot;
 pub mod sync;
 pub mod tap_schema;
+pub mod upload;

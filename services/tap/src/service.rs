@@ -3,13 +3,13 @@
 use crate::capabilities::{OutputFormatDecl, TapCapabilities};
 use crate::error::TapError;
 use crate::examples::{examples_document, home_page};
-use almagest_common::params::BodyLimits;
 use crate::query::QueryLimits;
 use crate::request::TapRequest;
 use crate::snapshot::{Snapshot, SnapshotCell};
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use almagest_common::config::Config;
+use almagest_common::params::BodyLimits;
 use almagest_common::vosi::{self, Detail};
 use almagest_db::Database;
 use almagest_db::exec::Pool;

@@ -2,11 +2,12 @@
 //! a slow client slows the query down instead of filling memory, and a client that goes away stops it.
 
 use crate::error::TapError;
-use almagest_common::params::read_params;
 use crate::query::{Drain, ReaderGone, execute, prepare};
 use crate::request::TapRequest;
 use crate::service::TapState;
+use crate::upload;
 use actix_web::{HttpRequest, HttpResponse, web};
+use almagest_common::params::read_params;
 use bytes::Bytes;
 use std::sync::{Arc, Mutex};
 use tokio::sync::mpsc;
@@ -90,7 +91,23 @@ pub async fn sync(
     .await?;
     let treq = TapRequest::from_params(&params)?;
     let snapshot = state.snapshot().await;
-    let prepared = prepare(&treq, &*snapshot, state.dialect(), state.query_limits())?;
+    let mut uploads = upload::load(
+        &state.rw,
+        &treq.uploads,
+        &params,
+        state.config.limits.upload_max_rows,
+    )
+    .await?;
+    let prepared = {
+        let catalog = upload::WithUploads::new(&*snapshot, &uploads);
+        match prepare(&treq, &catalog, state.dialect(), state.query_limits()) {
+            Ok(p) => p,
+            Err(e) => {
+                uploads.drop_all(&state.rw).await;
+                return Err(e);
+            }
+        }
+    };
     let content_type = match &treq.format {
         // DALI 1.1 §3.4.3: asked with a MIME type, answered with that type.
         Some(f) if f.contains('/') => f.clone(),
@@ -162,4 +179,10 @@ fn body_stream(
             Some(Msg::Failed(_)) | None => None,
         }
     })
+}
+
+impl upload::InlineFiles for almagest_common::params::Params {
+    fn path(&self, name: &str) -> Option<std::path::PathBuf> {
+        self.file(name).map(|f| f.path.clone())
+    }
 }

@@ -7,7 +7,7 @@ mod types;
 
 pub use meta::MetaFile;
 pub use source::{InputFormat, open_source, scan_fields};
-pub use types::ColType;
+pub use types::{ColType, convert};
 
 use crate::tap_schema::{self, quote_ident, quote_table};
 use almagest_common::catalog::{ColumnInfo, PositionInfo, SchemaInfo, TableInfo};
