@@ -132,7 +132,8 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         actix_web::App::new()
             .wrap(
                 actix_web::middleware::DefaultHeaders::new()
-                    .add(("Access-Control-Allow-Origin", "*")),
+                    .add(("Access-Control-Allow-Origin", "*"))
+                    .add(("Server", concat!("Almagest/", env!("CARGO_PKG_VERSION")))),
             )
             .app_data(tap.clone())
             .service(

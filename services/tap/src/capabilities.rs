@@ -151,7 +151,6 @@ impl TapCapabilities {
             ("adql-common-table", &["WITH"][..]),
             ("adql-sets", &["UNION", "EXCEPT", "INTERSECT"][..]),
             ("adql-type", &["CAST"][..]),
-            ("adql-conditional", &["COALESCE"][..]),
             ("adql-unit", &["IN_UNIT"][..]),
             ("adql-offset", &["OFFSET"][..]),
         ] {
@@ -164,6 +163,20 @@ impl TapCapabilities {
             }
             w.close();
         }
+        // ADQL 2.1 §4.8 names this type, but TAPRegExt 1.0's key list does not have it and STILTS 3.4 reports
+        // `TAPRegExt#features-adql-conditional` as an unknown standard key: written in the lower-case spelling
+        // ADQL 2.1 prefers, it is read as a (valid) custom feature instead.
+        w.open(
+            "languageFeatures",
+            &[(
+                "type",
+                "ivo://ivoa.net/std/tapregext#features-adql-conditional",
+            )],
+        );
+        w.open("feature", &[]);
+        w.leaf("form", &[], "COALESCE");
+        w.close();
+        w.close();
         w.close();
         for f in &self.output_formats {
             match &f.ivo_id {

@@ -190,7 +190,14 @@ async fn load_one(
             .enumerate()
             .map(|(i, f)| {
                 let (datatype, arraysize) = match ColType::from_field(f) {
-                    ColType::Text => (f.datatype.clone(), f.arraysize.clone().or(Some("*".into()))),
+                    // arraysize="1" is a deprecated way of saying scalar (VOTable 1.3 Erratum 3)
+                    ColType::Text => (
+                        f.datatype.clone(),
+                        f.arraysize
+                            .clone()
+                            .filter(|a| a != "1")
+                            .or(Some("*".into())),
+                    ),
                     t => (t.votable().0.to_string(), None),
                 };
                 adql::ColumnMeta {
