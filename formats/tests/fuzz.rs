@@ -119,7 +119,11 @@ fn apply(doc: &mut Vec<u8>, m: &Mutation) {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 400, .. ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig {
+        // More with PROPTEST_CASES=100000 (a release run is quick).
+        cases: std::env::var("PROPTEST_CASES").ok().and_then(|s| s.parse().ok()).unwrap_or(400),
+        ..ProptestConfig::default()
+    })]
 
     #[test]
     fn mutated_documents_never_panic(which in 0usize..6, muts in proptest::collection::vec(mutation(), 1..6)) {
