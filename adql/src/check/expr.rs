@@ -153,7 +153,9 @@ impl Checker<'_> {
             ast::Expr::Column { qualifier, column } => match scope.lookup(qualifier, column)? {
                 Found::One(c) => (c.expr.clone(), c.meta.clone()),
                 Found::None => {
-                    self.errors.push(scope.unknown(qualifier, column));
+                    if !scope.has_unresolved() {
+                        self.errors.push(scope.unknown(qualifier, column));
+                    }
                     (Expr::Null, Meta::default())
                 }
             },

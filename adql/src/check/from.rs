@@ -53,6 +53,7 @@ impl Checker<'_> {
                         alias: Some(alias.clone()),
                         table: None,
                         cols: cols.clone(),
+                        unresolved: false,
                     }],
                     visible: cols,
                 })
@@ -99,6 +100,7 @@ impl Checker<'_> {
                         alias: alias.cloned(),
                         table: Some((None, cte.name.name.clone())),
                         cols: cols.clone(),
+                        unresolved: false,
                     }],
                     visible: cols,
                 });
@@ -156,6 +158,7 @@ impl Checker<'_> {
                         alias: alias.cloned(),
                         table: Some((None, name.table.name.clone())),
                         cols: vec![],
+                        unresolved: true,
                     }],
                     visible: vec![],
                 });
@@ -208,6 +211,7 @@ impl Checker<'_> {
                 alias: alias.cloned(),
                 table: Some((table.schema.clone(), table.name.clone())),
                 cols: cols.clone(),
+                unresolved: false,
             }],
             visible: cols,
         })

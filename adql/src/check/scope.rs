@@ -26,6 +26,8 @@ pub struct Range {
     pub table: Option<(Option<String>, String)>,
     /// Its columns.
     pub cols: Vec<RelCol>,
+    /// The table was not found (an error is already reported; its columns are unknown, not missing).
+    pub unresolved: bool,
 }
 
 impl Range {
@@ -212,6 +214,11 @@ impl<'p> Scope<'p> {
             did_you_mean(&suggestions(&column.name, names))
                 .unwrap_or_else(|| "see /tables for the columns".into()),
         )
+    }
+
+    /// Whether some table in scope could not be found (then unknown columns are not reported again).
+    pub fn has_unresolved(&self) -> bool {
+        self.ranges.iter().any(|r| r.unresolved) || self.parent.is_some_and(|p| p.has_unresolved())
     }
 
     fn all_ranges(&self) -> Box<dyn Iterator<Item = &Range> + '_> {
