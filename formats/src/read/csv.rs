@@ -363,15 +363,18 @@ fn is_timestamp(t: &str) -> bool {
     {
         return false;
     }
-    let rest = t[16..].trim_end_matches('Z');
-    rest.is_empty()
-        || (rest.len() >= 3
-            && rest.as_bytes()[0] == b':'
-            && rest[1..3].bytes().all(|c| c.is_ascii_digit())
-            && (rest.len() == 3
-                || (rest.as_bytes()[3] == b'.'
-                    && rest.len() > 4
-                    && rest[4..].bytes().all(|c| c.is_ascii_digit()))))
+    // Byte-wise from here: the input may hold any UTF-8, and slicing a str inside a character panics.
+    let rest = &b[16..];
+    let rest = rest.strip_suffix(b"Z").unwrap_or(rest);
+    let all_digits = |s: &[u8]| s.iter().all(u8::is_ascii_digit);
+    match rest {
+        [] => true,
+        [b':', s1, s2] => all_digits(&[*s1, *s2]),
+        [b':', s1, s2, b'.', frac @ ..] => {
+            !frac.is_empty() && all_digits(&[*s1, *s2]) && all_digits(frac)
+        }
+        _ => false,
+    }
 }
 
 enum Typing {
@@ -585,6 +588,34 @@ impl<R: BufRead> TableReader for CsvReader<R> {
             row: self.row,
             line: Some(self.line),
             byte: None,
+        }
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timestamps_are_recognised_bytewise() {
+        for t in [
+            "2020-01-02",
+            "2020-01-02T03:04",
+            "2020-01-02 03:04:05",
+            "2020-01-02T03:04:05.25Z",
+        ] {
+            assert!(is_timestamp(t), "{t}");
+        }
+        // Found by the fuzzer: a multi-byte character right after the minutes used to panic.
+        for t in [
+            "2020-01-02T03:04:0\u{704}5.5",
+            "2020-01-02T03:04:05.",
+            "2020-01-02T3:04",
+            "2020-1-02",
+            "x",
+        ] {
+            assert!(!is_timestamp(t), "{t}");
         }
     }
 }
