@@ -365,10 +365,14 @@ async fn get_result(
     let (id, rid) = path.into_inner();
     let job = svc.get(&id, caller(&req).as_deref()).await?;
     let Some(r) = job.results.iter().find(|r| r.id == rid) else {
-        return Err(UwsError::NotFound(format!(
-            "job {id} has no result '{rid}' (phase {})",
-            job.phase
-        )));
+        // Some clients fetch the result even of a failed job and show this body: make it the reason.
+        return Err(UwsError::NotFound(match &job.error {
+            Some(e) => format!(
+                "job {id} failed, so it has no result '{rid}': {}",
+                e.message
+            ),
+            None => format!("job {id} has no result '{rid}' (phase {})", job.phase),
+        }));
     };
     file_response(svc.result_file(&id, &rid), &r.mime).await
 }

@@ -149,7 +149,22 @@ pub async fn read_params(
         .to_ascii_lowercase();
     match mime.as_str() {
         "multipart/form-data" => {
-            let mp = Multipart::new(req.headers(), payload);
+            // Some clients (astroquery's TapPlus) send an unquoted boundary made of '=' signs, which is not a
+            // valid MIME token: quote it so the multipart parser accepts it.
+            let mut headers = req.headers().clone();
+            if let Some(b) = ctype
+                .split(';')
+                .map(str::trim)
+                .find_map(|p| p.strip_prefix("boundary="))
+            {
+                let b = b.trim_matches('"');
+                if let Ok(v) = actix_web::http::header::HeaderValue::from_str(&format!(
+                    "multipart/form-data; boundary=\"{b}\""
+                )) {
+                    headers.insert(actix_web::http::header::CONTENT_TYPE, v);
+                }
+            }
+            let mp = Multipart::new(&headers, payload);
             read_multipart(mp, &mut params, limits, spool_dir).await?;
         }
         "application/x-www-form-urlencoded" | "" => {
