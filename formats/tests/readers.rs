@@ -432,3 +432,27 @@ fn fits_reader_handles_scaling_nulls_and_hostile_headers() {
         .to_string();
     assert!(e.contains("header"), "{e}");
 }
+
+#[test]
+fn tables_without_columns_cannot_make_endless_rows() {
+    let e = err(
+        r#"<VOTABLE><RESOURCE><TABLE><DATA><BINARY2><STREAM encoding="base64">AAAA</STREAM></BINARY2></DATA></TABLE></RESOURCE></VOTABLE>"#,
+    );
+    assert!(e.contains("rows take no bytes"), "{e}");
+    let e = err(
+        r#"<VOTABLE><RESOURCE><TABLE><FIELD name="c" datatype="char" arraysize="0"/><DATA><BINARY><STREAM encoding="base64">AAAA</STREAM></BINARY></DATA></TABLE></RESOURCE></VOTABLE>"#,
+    );
+    assert!(e.contains("rows take no bytes"), "{e}");
+    let cards = [
+        "NAXIS1  =                    0",
+        "NAXIS2  =  1000000000000000000",
+        "PCOUNT  =                    0",
+        "GCOUNT  =                    1",
+        "TFIELDS =                    0",
+    ];
+    let e = formats::read_fits(std::io::Cursor::new(fits_file(&cards, &[])))
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(e.contains("rows of zero bytes"), "{e}");
+}

@@ -371,6 +371,13 @@ fn open_table<R: Read + Seek>(
         });
         offset += width;
     }
+    if row_bytes == 0 && rows > 0 {
+        // Zero-byte rows cost nothing to declare and forever to iterate.
+        return Err(header_err(
+            hdu,
+            format!("NAXIS2 = {rows} rows of zero bytes"),
+        ));
+    }
     if offset as u64 != row_bytes {
         return Err(header_err(
             hdu,

@@ -426,6 +426,23 @@ impl<R: BufRead> VotableReader<R> {
         if !more {
             return Ok(None);
         }
+        let flags = if self.data == Data::Binary2 {
+            self.cols.len().div_ceil(8)
+        } else {
+            0
+        };
+        let least: usize = flags
+            + self
+                .cols
+                .iter()
+                .map(|c| binary::fixed_bytes(c).unwrap_or(4))
+                .sum::<usize>();
+        if least == 0 {
+            // Rows of zero bytes would never consume the stream: a loop without end.
+            return Err(self.err(
+                "binary data in a TABLE whose rows take no bytes (no FIELDs, or only empty arrays)",
+            ));
+        }
         self.row += 1;
         let flags_len = if self.data == Data::Binary2 {
             self.cols.len().div_ceil(8)
