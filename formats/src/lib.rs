@@ -45,7 +45,7 @@ mod value;
 mod write;
 mod xml;
 
-pub use datatype::{ArraySize, ColumnType, Datatype, LastDim};
+pub use datatype::{ArraySize, ColumnType, Datatype, LastDim, MAX_FIXED_ELEMENTS};
 pub use error::{ReadError, RowPosition, WriteError};
 pub use read::{
     CsvOptions, CsvReader, Delimiter, FitsReader, MAX_TEXT_RUN, TableReader, VotableReader,
