@@ -1,6 +1,6 @@
 -- The ADQL runtime functions (services/db/FUNCTIONS.md) for PostgreSQL: the same names, arguments and answers as
 -- the SQLite versions in services/db/src/sqlite_udf.rs. Angles in degrees; geometry values are DALI text.
--- Installed (idempotently) by almagest-db when it opens a PostgreSQL database.
+-- Installed (idempotently) v_by almagest-db when it opens a PostgreSQL database.
 
 CREATE OR REPLACE FUNCTION adql_num(x float8) RETURNS text
   LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
@@ -86,32 +86,32 @@ CREATE OR REPLACE FUNCTION adql_in_polygon(lon float8, lat float8, poly text) RE
   LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE AS $$
 DECLARE
   a float8[] := adql_nums(poly); n int := coalesce(array_length(a, 1), 0) / 2;
-  px float8 := cos(radians(lat)) * cos(radians(lon));
-  py float8 := cos(radians(lat)) * sin(radians(lon));
-  pz float8 := sin(radians(lat));
+  v_px float8 := cos(radians(lat)) * cos(radians(lon));
+  v_py float8 := cos(radians(lat)) * sin(radians(lon));
+  v_pz float8 := sin(radians(lat));
   total float8 := 0;
-  ax float8; ay float8; az float8; bx float8; by float8; bz float8; d float8;
-  tax float8; tay float8; taz float8; tbx float8; tby float8; tbz float8; cx float8; cy float8; cz float8;
-  j int; sx float8 := 0; sy float8 := 0; sz float8 := 0;
+  v_ax float8; v_ay float8; v_az float8; v_bx float8; v_by float8; v_bz float8; d float8;
+  v_tax float8; v_tay float8; v_taz float8; v_tbx float8; v_tby float8; v_tbz float8; v_cx float8; v_cy float8; v_cz float8;
+  j int; v_sx float8 := 0; v_sy float8 := 0; v_sz float8 := 0;
 BEGIN
   IF n < 3 THEN RAISE EXCEPTION 'the third argument is not a polygon'; END IF;
   -- points on the far side of the sphere are outside (polygons are smaller than a hemisphere)
   FOR i IN 0..n - 1 LOOP
-    sx := sx + cos(radians(a[2*i+2])) * cos(radians(a[2*i+1]));
-    sy := sy + cos(radians(a[2*i+2])) * sin(radians(a[2*i+1]));
-    sz := sz + sin(radians(a[2*i+2]));
+    v_sx := v_sx + cos(radians(a[2*i+2])) * cos(radians(a[2*i+1]));
+    v_sy := v_sy + cos(radians(a[2*i+2])) * sin(radians(a[2*i+1]));
+    v_sz := v_sz + sin(radians(a[2*i+2]));
   END LOOP;
-  IF sx*px + sy*py + sz*pz <= 0 THEN RETURN 0; END IF;
+  IF v_sx*v_px + v_sy*v_py + v_sz*v_pz <= 0 THEN RETURN 0; END IF;
   FOR i IN 0..n - 1 LOOP
     j := (i + 1) % n;
-    ax := cos(radians(a[2*i+2])) * cos(radians(a[2*i+1])); ay := cos(radians(a[2*i+2])) * sin(radians(a[2*i+1]));
-    az := sin(radians(a[2*i+2]));
-    bx := cos(radians(a[2*j+2])) * cos(radians(a[2*j+1])); by := cos(radians(a[2*j+2])) * sin(radians(a[2*j+1]));
-    bz := sin(radians(a[2*j+2]));
-    d := ax*px + ay*py + az*pz; tax := ax - d*px; tay := ay - d*py; taz := az - d*pz;
-    d := bx*px + by*py + bz*pz; tbx := bx - d*px; tby := by - d*py; tbz := bz - d*pz;
-    cx := tay*tbz - taz*tby; cy := taz*tbx - tax*tbz; cz := tax*tby - tay*tbx;
-    total := total + atan2(px*cx + py*cy + pz*cz, tax*tbx + tay*tby + taz*tbz);
+    v_ax := cos(radians(a[2*i+2])) * cos(radians(a[2*i+1])); v_ay := cos(radians(a[2*i+2])) * sin(radians(a[2*i+1]));
+    v_az := sin(radians(a[2*i+2]));
+    v_bx := cos(radians(a[2*j+2])) * cos(radians(a[2*j+1])); v_by := cos(radians(a[2*j+2])) * sin(radians(a[2*j+1]));
+    v_bz := sin(radians(a[2*j+2]));
+    d := v_ax*v_px + v_ay*v_py + v_az*v_pz; v_tax := v_ax - d*v_px; v_tay := v_ay - d*v_py; v_taz := v_az - d*v_pz;
+    d := v_bx*v_px + v_by*v_py + v_bz*v_pz; v_tbx := v_bx - d*v_px; v_tby := v_by - d*v_py; v_tbz := v_bz - d*v_pz;
+    v_cx := v_tay*v_tbz - v_taz*v_tby; v_cy := v_taz*v_tbx - v_tax*v_tbz; v_cz := v_tax*v_tby - v_tay*v_tbx;
+    total := total + atan2(v_px*v_cx + v_py*v_cy + v_pz*v_cz, v_tax*v_tbx + v_tay*v_tby + v_taz*v_tbz);
   END LOOP;
   RETURN CASE WHEN abs(total) > pi() THEN 1 ELSE 0 END;
 END $$;
@@ -152,18 +152,18 @@ END $$;
 CREATE OR REPLACE FUNCTION adql_area(g text) RETURNS float8
   LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE AS $$
 DECLARE a float8[] := adql_nums(g); n int := coalesce(array_length(a, 1), 0);
-  s float8 := 0; x0 float8; y0 float8; z0 float8; ax float8; ay float8; az float8; bx float8; by float8; bz float8;
+  s float8 := 0; v_x0 float8; v_y0 float8; v_z0 float8; v_ax float8; v_ay float8; v_az float8; v_bx float8; v_by float8; v_bz float8;
 BEGIN
   IF n = 2 THEN RETURN 0; END IF;
   IF n = 3 THEN RETURN 2 * pi() * (1 - cos(radians(a[3]))) * power(180 / pi(), 2); END IF;
-  x0 := cos(radians(a[2])) * cos(radians(a[1])); y0 := cos(radians(a[2])) * sin(radians(a[1])); z0 := sin(radians(a[2]));
+  v_x0 := cos(radians(a[2])) * cos(radians(a[1])); v_y0 := cos(radians(a[2])) * sin(radians(a[1])); v_z0 := sin(radians(a[2]));
   FOR i IN 1..n / 2 - 2 LOOP
-    ax := cos(radians(a[2*i+2])) * cos(radians(a[2*i+1])); ay := cos(radians(a[2*i+2])) * sin(radians(a[2*i+1]));
-    az := sin(radians(a[2*i+2]));
-    bx := cos(radians(a[2*i+4])) * cos(radians(a[2*i+3])); by := cos(radians(a[2*i+4])) * sin(radians(a[2*i+3]));
-    bz := sin(radians(a[2*i+4]));
-    s := s + 2 * atan2(x0 * (ay*bz - az*by) + y0 * (az*bx - ax*bz) + z0 * (ax*by - ay*bx),
-                       1 + (x0*ax + y0*ay + z0*az) + (ax*bx + ay*by + az*bz) + (bx*x0 + by*y0 + bz*z0));
+    v_ax := cos(radians(a[2*i+2])) * cos(radians(a[2*i+1])); v_ay := cos(radians(a[2*i+2])) * sin(radians(a[2*i+1]));
+    v_az := sin(radians(a[2*i+2]));
+    v_bx := cos(radians(a[2*i+4])) * cos(radians(a[2*i+3])); v_by := cos(radians(a[2*i+4])) * sin(radians(a[2*i+3]));
+    v_bz := sin(radians(a[2*i+4]));
+    s := s + 2 * atan2(v_x0 * (v_ay*v_bz - v_az*v_by) + v_y0 * (v_az*v_bx - v_ax*v_bz) + v_z0 * (v_ax*v_by - v_ay*v_bx),
+                       1 + (v_x0*v_ax + v_y0*v_ay + v_z0*v_az) + (v_ax*v_bx + v_ay*v_by + v_az*v_bz) + (v_bx*v_x0 + v_by*v_y0 + v_bz*v_z0));
   END LOOP;
   RETURN abs(s) * power(180 / pi(), 2);
 END $$;
@@ -236,3 +236,38 @@ CREATE OR REPLACE FUNCTION ivo_hashlist_has(hashlist text, item text) RETURNS in
   LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
   SELECT CASE WHEN lower(btrim(item)) = ANY (SELECT lower(btrim(x)) FROM unnest(string_to_array(hashlist, '#')) AS x)
     THEN 1 ELSE 0 END $$;
+
+-- Nested HEALPix index (Gorski et al. 2005 ang2pix_nest), the same cells as cdshealpix::nested::hash.
+CREATE OR REPLACE FUNCTION adql_healpix(depth bigint, lon float8, lat float8) RETURNS bigint
+  LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE AS $$
+DECLARE
+  nside bigint; z float8; za float8; tt float8; t1 float8; t2 float8; jp bigint; jm bigint;
+  ifp bigint; ifm bigint; face bigint; ix bigint; iy bigint; ntt bigint; tp float8; tmp float8; pix bigint := 0;
+BEGIN
+  IF depth < 0 OR depth > 29 THEN RAISE EXCEPTION 'HEALPix depth % is outside 0..29', depth; END IF;
+  IF lat < -90 OR lat > 90 THEN RAISE EXCEPTION '(%, %) is not a position on the sky', lon, lat; END IF;
+  nside := 1::bigint << depth::int;
+  z := sin(radians(lat)); za := abs(z);
+  tt := ((lon::numeric % 360 + 360) % 360)::float8 / 90.0;
+  IF tt >= 4 THEN tt := 0; END IF;
+  IF za <= 2.0 / 3.0 THEN
+    t1 := nside * (0.5 + tt); t2 := nside * (z * 0.75);
+    jp := floor(t1 - t2)::bigint; jm := floor(t1 + t2)::bigint;
+    ifp := jp / nside; ifm := jm / nside;
+    IF ifp = ifm THEN face := ifp | 4; ELSIF ifp < ifm THEN face := ifp; ELSE face := ifm + 8; END IF;
+    ix := jm & (nside - 1); iy := nside - (jp & (nside - 1)) - 1;
+  ELSE
+    ntt := least(floor(tt)::bigint, 3); tp := tt - ntt;
+    tmp := nside * sqrt(3 * (1 - za));
+    jp := least(floor(tp * tmp)::bigint, nside - 1); jm := least(floor((1 - tp) * tmp)::bigint, nside - 1);
+    IF z >= 0 THEN face := ntt; ix := nside - jm - 1; iy := nside - jp - 1;
+    ELSE face := ntt + 8; ix := jp; iy := jm; END IF;
+  END IF;
+  FOR b IN 0..depth - 1 LOOP
+    pix := pix | (((ix >> b) & 1) << (2 * b)) | (((iy >> b) & 1) << (2 * b + 1));
+  END LOOP;
+  RETURN face * nside * nside + pix;
+END $$;
+
+CREATE OR REPLACE FUNCTION ivo_healpix_index(depth bigint, lon float8, lat float8) RETURNS bigint
+  LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$ SELECT adql_healpix(depth, lon, lat) $$;

@@ -119,7 +119,16 @@ impl Writer {
             }
             Mod => {
                 if ty.is_integer() {
-                    self.call("mod", args)?
+                    if pg {
+                        self.call("mod", args)?
+                    } else {
+                        // SQLite's mod() always returns a REAL; % keeps integers (and truncates like mod)
+                        self.out.push('(');
+                        self.expr(&args[0])?;
+                        self.out.push_str(" % ");
+                        self.expr(&args[1])?;
+                        self.out.push(')');
+                    }
                 } else if pg {
                     self.out.push_str("CAST(mod(");
                     self.numeric_pg(&args[0])?;
@@ -130,16 +139,24 @@ impl Writer {
                     self.call("mod", args)?
                 }
             }
-            Round => match args {
-                [x] => self.float_call("round", std::slice::from_ref(x))?,
-                [x, n] if pg => {
-                    self.out.push_str("CAST(round(");
-                    self.numeric_pg(x)?;
+            // ROUND rounds the decimal value half away from zero on both backends (PostgreSQL's round() of a
+            // double rounds half to even, SQLite's works on the binary value: 4.55 would give 4.5).
+            Round if pg => {
+                self.out.push_str("CAST(round(");
+                self.numeric_pg(&args[0])?;
+                if let Some(n) = args.get(1) {
                     self.out.push_str(", ");
                     self.expr(n)?;
-                    self.out.push_str(") AS DOUBLE PRECISION)");
                 }
-                _ => self.float_call("round", args)?,
+                self.out.push_str(") AS DOUBLE PRECISION)");
+            }
+            Round => match args {
+                [x] => {
+                    self.out.push_str("adql_round(");
+                    self.expr(x)?;
+                    self.out.push_str(", 0)");
+                }
+                _ => self.call("adql_round", args)?,
             },
             Truncate => match args {
                 [x] => self.float_call("trunc", std::slice::from_ref(x))?,

@@ -9,8 +9,14 @@ pub use crate::database::RwPool as Pool;
 /// A bound value.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Arg {
-    /// NULL.
+    /// NULL, typed as text (PostgreSQL checks the type of every parameter: see the typed nulls below).
     Null,
+    /// NULL for an integer column.
+    NullInt,
+    /// NULL for a floating-point column.
+    NullFloat,
+    /// NULL for a boolean column.
+    NullBool,
     /// An integer.
     Int(i64),
     /// A float.
@@ -53,7 +59,13 @@ impl From<i64> for Arg {
 
 impl From<Option<i64>> for Arg {
     fn from(i: Option<i64>) -> Self {
-        i.map(Arg::Int).unwrap_or(Arg::Null)
+        i.map(Arg::Int).unwrap_or(Arg::NullInt)
+    }
+}
+
+impl From<Option<f64>> for Arg {
+    fn from(f: Option<f64>) -> Self {
+        f.map(Arg::Float).unwrap_or(Arg::NullFloat)
     }
 }
 
@@ -94,7 +106,10 @@ macro_rules! bind_all {
         let mut q = $q;
         for a in $args {
             q = match a {
-                Arg::Null => q.bind(None::<i64>),
+                Arg::Null => q.bind(None::<String>),
+                Arg::NullInt => q.bind(None::<i64>),
+                Arg::NullFloat => q.bind(None::<f64>),
+                Arg::NullBool => q.bind(None::<bool>),
                 Arg::Int(i) => q.bind(*i),
                 Arg::Float(f) => q.bind(*f),
                 Arg::Text(s) => q.bind(s.as_str()),
@@ -233,7 +248,7 @@ impl Arg {
             Arg::Float(f) => Some(*f as i64),
             Arg::Text(s) => s.parse().ok(),
             Arg::Bool(b) => Some(*b as i64),
-            Arg::Null => None,
+            Arg::Null | Arg::NullInt | Arg::NullFloat | Arg::NullBool => None,
         }
     }
 

@@ -405,6 +405,22 @@ pub fn hashlist_has(list: &str, item: &str) -> bool {
         .any(|e| e.trim().eq_ignore_ascii_case(item.trim()))
 }
 
+/// ADQL ROUND(x, n): the decimal value of `x` (its shortest representation) rounded half away from zero, as
+/// PostgreSQL's numeric rounding does, so both backends agree (4.55 rounds to 4.6).
+pub fn round(x: f64, n: i64) -> f64 {
+    if !x.is_finite() {
+        return x;
+    }
+    let n = n.clamp(-300, 300) as i32;
+    let text = ryu::Buffer::new().format(x).to_string();
+    // exact decimal arithmetic on the digits would be best; scaling the shortest decimal by 10^n and rounding
+    // its text form is exact for the magnitudes catalogues hold
+    let scaled: f64 = format!("{text}e{n}").parse().unwrap_or(x * 10f64.powi(n));
+    let r = scaled.abs().round().copysign(scaled);
+    let back: f64 = format!("{r}e{}", -n).parse().unwrap_or(r / 10f64.powi(n));
+    back
+}
+
 /// ADQL TRUNCATE(x, n).
 pub fn truncate(x: f64, n: i64) -> f64 {
     let k = 10f64.powi(n.clamp(-300, 300) as i32);
@@ -496,6 +512,16 @@ mod tests {
         assert!(!like("abc", "a_"));
         assert!(like("", "%"));
         assert!(ilike("ÉTOILE", "étoile"));
+    }
+
+    #[test]
+    fn decimal_rounding() {
+        assert_eq!(round(4.55, 1), 4.6);
+        assert_eq!(round(2.5, 0), 3.0);
+        assert_eq!(round(-2.5, 0), -3.0);
+        assert_eq!(round(1234.5678, 2), 1234.57);
+        assert_eq!(round(1250.0, -2), 1300.0);
+        assert_eq!(round(0.1 + 0.2, 1), 0.3);
     }
 
     #[test]

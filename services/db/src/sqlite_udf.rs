@@ -224,6 +224,10 @@ fn f_truncate(a: &Args) -> Result<Out, String> {
     Ok(Out::Float(sky::truncate(a.f64(0)?, a.i64(1)?)))
 }
 
+fn f_round(a: &Args) -> Result<Out, String> {
+    Ok(Out::Float(sky::round(a.f64(0)?, a.i64(1)?)))
+}
+
 fn f_rand(a: &Args) -> Result<Out, String> {
     Ok(Out::Float(sky::rand(a.i64(0)?)))
 }
@@ -259,6 +263,7 @@ const FUNCTIONS: &[(&CStr, c_int, Func)] = &[
     (c"adql_ilike", 2, f_ilike),
     (c"ivo_nocasematch", 2, f_ilike),
     (c"adql_truncate", 2, f_truncate),
+    (c"adql_round", 2, f_round),
     (c"adql_rand", 1, f_rand),
     (c"ivo_hasword", 2, f_hasword),
     (c"ivo_hashlist_has", 2, f_hashlist_has),

@@ -182,7 +182,16 @@ pub async fn execute(
                         overflow: true,
                     });
                 }
-                writer.row(&row).map_err(write_err)?;
+                if let Err(e) = writer.row(&row) {
+                    // A value that does not fit its column: end the document with an ERROR status, so the rows
+                    // already sent are never taken for a complete result.
+                    let err = write_err(e);
+                    writer
+                        .finish(End::Error(err.to_string()))
+                        .map_err(write_err)?;
+                    drain.drain().await.map_err(gone)?;
+                    return Err(err);
+                }
                 n += 1;
                 drain.drain().await.map_err(gone)?;
             }

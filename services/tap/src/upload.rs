@@ -155,7 +155,7 @@ async fn load_one(
                 ))
             })?;
             args.push(match v {
-                Value::Null => Arg::Null,
+                Value::Null => crate::ingest::null_of(*t),
                 Value::Bool(b) => Arg::Bool(b),
                 Value::Int(i) => Arg::Int(i),
                 Value::Float(x) => Arg::Float(x),

@@ -250,7 +250,7 @@ pub async fn ingest(
                 column: fields[di].name.clone(),
                 message,
             })?;
-            args_buf.push(hpx.map(Arg::Int).unwrap_or(Arg::Null));
+            args_buf.push(hpx.into());
         }
         in_batch += 1;
         rows += 1;
@@ -349,7 +349,7 @@ fn index_of(fields: &[Field], name: &str) -> usize {
 
 fn to_arg(v: Value, t: ColType) -> Arg {
     match v {
-        Value::Null => Arg::Null,
+        Value::Null => null_of(t),
         Value::Bool(b) if t == ColType::Bool => Arg::Bool(b),
         Value::Bool(b) => Arg::Int(b as i64),
         Value::Int(i) => Arg::Int(i),
@@ -528,4 +528,14 @@ async fn table_exists(tx: &mut Tx, schema: Option<&str>, table: &str) -> Result<
         }
     };
     Ok(n > 0)
+}
+
+/// A NULL typed for a column (PostgreSQL checks parameter types).
+pub fn null_of(t: ColType) -> Arg {
+    match t {
+        ColType::Bool => Arg::NullBool,
+        ColType::Short | ColType::Int | ColType::Long => Arg::NullInt,
+        ColType::Float | ColType::Double => Arg::NullFloat,
+        ColType::Text | ColType::Unknown => Arg::Null,
+    }
 }
