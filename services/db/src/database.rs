@@ -76,8 +76,13 @@ impl QueryControl {
     }
 }
 
-/// Rows buffered between the database task and the consumer.
-const ROW_BUFFER: usize = 256;
+/// Batches buffered between the database task and the consumer.
+const BATCH_BUFFER: usize = 8;
+/// Rows per batch at most: rows already decoded travel together, so the channel costs little per row while a
+/// slow query still delivers each row as soon as it exists.
+const BATCH: usize = 512;
+
+type Batch = Result<Vec<Vec<Value>>, DbError>;
 
 const PG_FUNCTIONS: &str = include_str!("../../../schemas/postgres/adql_functions.sql");
 
@@ -153,7 +158,7 @@ impl Database {
         sql: String,
         timeout: Option<Duration>,
     ) -> (RowStream, QueryControl) {
-        let (tx, rx) = mpsc::channel(ROW_BUFFER);
+        let (tx, rx) = mpsc::channel::<Batch>(BATCH_BUFFER);
         let (cancel, cancelled) = watch::channel(false);
         let ro = self.ro.clone();
         let rw = self.rw.clone();
@@ -169,7 +174,10 @@ impl Database {
                 let _ = tx.send(Err(e)).await;
             }
         });
-        let stream = tokio_stream::wrappers::ReceiverStream::new(rx);
+        let stream = tokio_stream::wrappers::ReceiverStream::new(rx).flat_map(|b| match b {
+            Ok(rows) => futures_util::stream::iter(rows.into_iter().map(Ok).collect::<Vec<_>>()),
+            Err(e) => futures_util::stream::iter(vec![Err(e)]),
+        });
         (Box::pin(stream), QueryControl { cancel })
     }
 }
@@ -226,7 +234,7 @@ async fn stop_signal(mut cancelled: watch::Receiver<bool>, timeout: Option<Durat
 async fn run_sqlite(
     pool: SqlitePool,
     sql: String,
-    tx: &mpsc::Sender<Result<Vec<Value>, DbError>>,
+    tx: &mpsc::Sender<Batch>,
     cancelled: watch::Receiver<bool>,
     timeout: Option<Duration>,
 ) -> Result<(), DbError> {
@@ -250,8 +258,12 @@ async fn run_sqlite(
                 None => return Ok(()),
                 Some(Err(e)) => return Err(e.into()),
                 Some(Ok(row)) => {
-                    let values = decode_sqlite(&row)?;
-                    if tx.send(Ok(values)).await.is_err() {
+                    let mut batch = vec![decode_sqlite(&row)?];
+                    let ended = fill_batch(&mut batch, &mut rows, decode_sqlite)?;
+                    if tx.send(Ok(batch)).await.is_err() || ended {
+                        if ended {
+                            return Ok(());
+                        }
                         // the consumer went away: stop the statement
                         #[allow(unsafe_code)]
                         // SAFETY: as above.
@@ -287,7 +299,7 @@ async fn run_postgres(
     pool: PgPool,
     rw: PgPool,
     sql: String,
-    tx: &mpsc::Sender<Result<Vec<Value>, DbError>>,
+    tx: &mpsc::Sender<Batch>,
     cancelled: watch::Receiver<bool>,
     timeout: Option<Duration>,
 ) -> Result<(), DbError> {
@@ -314,8 +326,12 @@ async fn run_postgres(
                 None => return Ok(()),
                 Some(Err(e)) => return Err(e.into()),
                 Some(Ok(row)) => {
-                    let values = decode_postgres(&row)?;
-                    if tx.send(Ok(values)).await.is_err() {
+                    let mut batch = vec![decode_postgres(&row)?];
+                    let ended = fill_batch(&mut batch, &mut rows, decode_postgres)?;
+                    if tx.send(Ok(batch)).await.is_err() || ended {
+                        if ended {
+                            return Ok(());
+                        }
                         cancel_backend(rw).await;
                         return Ok(());
                     }
@@ -355,4 +371,25 @@ fn decode_postgres(row: &sqlx::postgres::PgRow) -> Result<Vec<Value>, DbError> {
         out.push(v);
     }
     Ok(out)
+}
+
+/// Adds the rows that are ready now (without waiting) to a batch; true when the query has ended.
+fn fill_batch<S, R>(
+    batch: &mut Vec<Vec<Value>>,
+    rows: &mut S,
+    decode: fn(&R) -> Result<Vec<Value>, DbError>,
+) -> Result<bool, DbError>
+where
+    S: Stream<Item = Result<R, sqlx::Error>> + Unpin,
+{
+    use futures_util::FutureExt as _;
+    while batch.len() < BATCH {
+        match rows.next().now_or_never() {
+            Some(Some(Ok(r))) => batch.push(decode(&r)?),
+            Some(Some(Err(e))) => return Err(e.into()),
+            Some(None) => return Ok(true),
+            None => return Ok(false),
+        }
+    }
+    Ok(false)
 }

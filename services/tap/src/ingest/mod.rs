@@ -491,15 +491,26 @@ fn column_info(
         let (d, a) = t.votable();
         (d.to_string(), a.map(str::to_string))
     };
-    let is_pos = position.is_some_and(|(ra, dec)| &f.name == ra || &f.name == dec);
+    // The position columns are in degrees and carry the main position UCDs, which clients such as Aladin and
+    // TOPCAT use to find them, unless the file or metadata says otherwise.
+    let role = position.and_then(|(ra, dec)| {
+        if &f.name == ra {
+            Some("pos.eq.ra;meta.main")
+        } else if &f.name == dec {
+            Some("pos.eq.dec;meta.main")
+        } else {
+            None
+        }
+    });
+    let is_pos = role.is_some();
     ColumnInfo {
         name: adql::adql_name(&f.name),
         sql_name: f.name.clone(),
         datatype,
         arraysize,
         xtype: f.xtype.clone(),
-        unit: m.unit.or_else(|| f.unit.clone()),
-        ucd: m.ucd.or_else(|| f.ucd.clone()),
+        unit: m.unit.or_else(|| f.unit.clone()).or_else(|| role.map(|_| "deg".to_string())),
+        ucd: m.ucd.or_else(|| f.ucd.clone()).or_else(|| role.map(str::to_string)),
         utype: m.utype.or_else(|| f.utype.clone()),
         description: m.description.or_else(|| f.description.clone()),
         indexed: is_pos,

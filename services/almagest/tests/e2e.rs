@@ -1,0 +1,271 @@
+//! End to end over HTTP: the real `almagest` binary on a loopback port with a temporary data directory, a table
+//! loaded with `almagest ingest`, and requests as clients send them (raw HTTP/1.1, so nothing is hidden by a
+//! client library). Results are parsed back with the `formats` readers.
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+struct Server {
+    child: Child,
+    port: u16,
+    _dir: tempfile::TempDir,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn bin() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_almagest"))
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+fn envs(cmd: &mut Command, dir: &Path, port: u16) {
+    cmd.env("ALMAGEST_DATA_DIR", dir)
+        .env("ALMAGEST_LISTEN", format!("127.0.0.1:{port}"))
+        .env("ALMAGEST_DEMO", "false")
+        .env("ALMAGEST_LIMITS_MAXREC_DEFAULT", "1000")
+        .env("ALMAGEST_LIMITS_MAXREC_HARD", "5000")
+        .env("ALMAGEST_LOG", "warn");
+}
+
+/// Starts a server with a 300-star table `t.stars` (ra, dec, mag, name with unicode and NULLs).
+fn start() -> Server {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("stars.csv");
+    let mut text = String::from("id,ra,dec,mag,name\n");
+    for i in 0..300 {
+        let name = match i % 4 {
+            0 => String::new(),
+            1 => format!("HD {i}"),
+            2 => format!("\"Étoile, n°{i}\""),
+            _ => format!("star <{i}> & co"),
+        };
+        text.push_str(&format!("{i},{},{},{},{name}\n", (i as f64 * 1.2) % 360.0, (i as f64 * 0.6) - 89.5, 5.0 + (i % 7) as f64 * 0.5));
+    }
+    std::fs::write(&csv, text).unwrap();
+    let port = free_port();
+    let mut ingest = Command::new(bin());
+    ingest.args(["ingest", csv.to_str().unwrap(), "--table", "t.stars", "--description", "test stars"]);
+    envs(&mut ingest, dir.path(), port);
+    let out = ingest.output().unwrap();
+    assert!(out.status.success(), "ingest failed: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("ingested 300 rows into t.stars"));
+    let mut serve = Command::new(bin());
+    serve.arg("serve").stdout(Stdio::null()).stderr(Stdio::null());
+    envs(&mut serve, dir.path(), port);
+    let child = serve.spawn().unwrap();
+    let server = Server { child, port, _dir: dir };
+    let t = Instant::now();
+    while t.elapsed() < Duration::from_secs(60) {
+        if TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return server;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    panic!("server did not start");
+}
+
+struct Response {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+}
+
+impl Response {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    }
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+}
+
+fn request(port: u16, method: &str, path: &str, content_type: Option<&str>, body: &[u8]) -> Response {
+    let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
+    let mut head = format!("{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Length: {}\r\n", body.len());
+    if let Some(ct) = content_type {
+        head.push_str(&format!("Content-Type: {ct}\r\n"));
+    }
+    head.push_str("\r\n");
+    s.write_all(head.as_bytes()).unwrap();
+    s.write_all(body).unwrap();
+    let mut raw = Vec::new();
+    s.read_to_end(&mut raw).unwrap();
+    let split = raw.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
+    let head = String::from_utf8_lossy(&raw[..split]).to_string();
+    let mut lines = head.split("\r\n");
+    let status: u16 = lines.next().unwrap().split(' ').nth(1).unwrap().parse().unwrap();
+    let headers: Vec<(String, String)> =
+        lines.filter_map(|l| l.split_once(':').map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))).collect();
+    let mut body = raw[split + 4..].to_vec();
+    let chunked = headers.iter().any(|(k, v)| k.eq_ignore_ascii_case("transfer-encoding") && v.contains("chunked"));
+    if chunked {
+        let mut out = Vec::new();
+        let mut rest = &body[..];
+        loop {
+            let nl = rest.windows(2).position(|w| w == b"\r\n").unwrap();
+            let size = usize::from_str_radix(std::str::from_utf8(&rest[..nl]).unwrap().trim(), 16).unwrap();
+            if size == 0 {
+                break;
+            }
+            out.extend_from_slice(&rest[nl + 2..nl + 2 + size]);
+            rest = &rest[nl + 2 + size + 2..];
+        }
+        body = out;
+    }
+    Response { status, headers, body }
+}
+
+fn form(pairs: &[(&str, &str)]) -> Vec<u8> {
+    let enc = |s: &str| s.bytes().map(|b| if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") }).collect::<String>();
+    pairs.iter().map(|(k, v)| format!("{}={}", enc(k), enc(v))).collect::<Vec<_>>().join("&").into_bytes()
+}
+
+fn sync(port: u16, pairs: &[(&str, &str)]) -> Response {
+    request(port, "POST", "/tap/sync", Some("application/x-www-form-urlencoded"), &form(pairs))
+}
+
+fn votable_rows(body: &[u8]) -> (Vec<formats::Field>, Vec<Vec<formats::Value>>) {
+    use formats::TableReader;
+    let mut r = formats::read_votable(std::io::BufReader::new(body)).unwrap();
+    let fields = r.fields().to_vec();
+    let rows = r.by_ref().collect::<Result<Vec<_>, _>>().unwrap();
+    (fields, rows)
+}
+
+#[test]
+fn tap_over_http() {
+    let s = start();
+    let p = s.port;
+
+    // every format gives the same rows (parsed back with the readers)
+    let q = "SELECT id, ra, dec, mag, name FROM t.stars ORDER BY id";
+    let base = sync(p, &[("LANG", "ADQL"), ("QUERY", q)]);
+    assert_eq!(base.status, 200);
+    assert_eq!(base.header("content-type"), Some("application/x-votable+xml;serialization=binary2"));
+    let (fields, rows) = votable_rows(&base.body);
+    assert_eq!(rows.len(), 300);
+    assert_eq!(fields[1].unit.as_deref(), Some("deg"));
+    assert_eq!(fields[1].ucd.as_deref(), Some("pos.eq.ra;meta.main"), "position columns found by name get a UCD");
+    assert_eq!(rows[2][4], formats::Value::Text("Étoile, n°2".into()));
+    assert_eq!(rows[0][4], formats::Value::Null);
+    for fmt in ["votable/td", "votable/b", "application/x-votable+xml;serialization=TABLEDATA"] {
+        let r = sync(p, &[("LANG", "ADQL"), ("QUERY", q), ("RESPONSEFORMAT", fmt)]);
+        assert_eq!(r.status, 200, "{fmt}");
+        assert_eq!(votable_rows(&r.body).1, rows, "{fmt}");
+    }
+    let csv = sync(p, &[("LANG", "ADQL"), ("QUERY", q), ("FORMAT", "csv")]);
+    assert_eq!(csv.header("content-type"), Some("text/csv;header=present"));
+    let parsed: Vec<Vec<formats::Value>> = {
+        use formats::TableReader;
+        let mut r = formats::read_csv(&csv.body[..], formats::CsvOptions::default()).unwrap();
+        let rows = r.by_ref().collect::<Result<_, _>>().unwrap();
+        assert_eq!(r.fields().len(), 5);
+        rows
+    };
+    assert_eq!(parsed.len(), 300);
+    assert_eq!(parsed[3][4], formats::Value::Text("star <3> & co".into()));
+    let json = sync(p, &[("LANG", "ADQL"), ("QUERY", q), ("RESPONSEFORMAT", "json")]);
+    let doc: serde_json::Value = serde_json::from_slice(&json.body).unwrap();
+    assert_eq!(doc["data"].as_array().unwrap().len(), 300);
+    assert_eq!(doc["metadata"][1]["name"], "ra");
+    let fits = sync(p, &[("LANG", "ADQL"), ("QUERY", q), ("RESPONSEFORMAT", "fits")]);
+    assert_eq!(fits.status, 200);
+    {
+        use formats::TableReader;
+        let mut r = formats::read_fits(std::io::Cursor::new(fits.body.clone())).unwrap();
+        let n = r.by_ref().count();
+        assert_eq!(n, 300);
+    }
+
+    // GET works too, parameter names are case-insensitive, spurious parameters are ignored
+    let r = request(p, "GET", "/tap/sync?lang=ADQL&query=SELECT%20COUNT(*)%20FROM%20t.stars&Format=csv&DUMMY=1&REQUEST=doQuery", None, b"");
+    assert_eq!(r.status, 200);
+    assert_eq!(r.text(), "count\r\n300\r\n");
+
+    // MAXREC after TOP (TAP 1.1 §2.7.4); the service default and hard limit
+    let count = |pairs: &[(&str, &str)]| {
+        let r = sync(p, pairs);
+        (votable_rows(&r.body).1.len(), r.text().contains("value=\"OVERFLOW\""))
+    };
+    assert_eq!(count(&[("LANG", "ADQL"), ("QUERY", "SELECT TOP 5 id FROM t.stars"), ("MAXREC", "10")]), (5, false));
+    assert_eq!(count(&[("LANG", "ADQL"), ("QUERY", "SELECT TOP 50 id FROM t.stars"), ("MAXREC", "10")]), (10, true));
+    assert_eq!(count(&[("LANG", "ADQL"), ("QUERY", "SELECT id FROM t.stars"), ("MAXREC", "300")]), (300, false));
+    assert_eq!(count(&[("LANG", "ADQL"), ("QUERY", "SELECT id FROM t.stars"), ("MAXREC", "299")]), (299, true));
+    assert_eq!(count(&[("LANG", "ADQL"), ("QUERY", "SELECT id FROM t.stars"), ("MAXREC", "0")]), (0, true));
+
+    // errors: status code, VOTable with QUERY_STATUS=ERROR and a message naming the problem
+    for (pairs, status, needle) in [
+        (vec![("LANG", "ADQL"), ("QUERY", "SELECT rra FROM t.stars")], 400, "did you mean 'ra'"),
+        (vec![("LANG", "ADQL"), ("QUERY", "SELECT ra FROM t.stars LIMIT 2")], 400, "LIMIT is not ADQL"),
+        (vec![("LANG", "SQL"), ("QUERY", "SELECT 1")], 400, "unknown query language"),
+        (vec![("QUERY", "SELECT ra FROM t.stars")], 400, "missing LANG"),
+        (vec![("LANG", "ADQL")], 400, "missing QUERY"),
+        (vec![("LANG", "ADQL"), ("QUERY", "SELECT ra FROM t.stars"), ("MAXREC", "-3")], 400, "MAXREC"),
+        (vec![("LANG", "ADQL"), ("QUERY", "SELECT ra FROM t.stars"), ("RESPONSEFORMAT", "pdf")], 400, "unsupported RESPONSEFORMAT"),
+        (vec![("LANG", "ADQL"), ("QUERY", "SELECT ra FROM t.stars"), ("MAXREC", "1"), ("MAXREC", "2")], 400, "more than once"),
+    ] {
+        let r = sync(p, &pairs);
+        assert_eq!(r.status, status, "{pairs:?}: {}", r.text());
+        assert!(r.text().contains("QUERY_STATUS\" value=\"ERROR\"") && r.text().contains(needle), "{pairs:?}: {}", r.text());
+    }
+    // a body that is not a form
+    let r = request(p, "POST", "/tap/sync", Some("application/json"), b"{\"query\": 1}");
+    assert_eq!(r.status, 400);
+
+    // an inline upload in a multipart request, joined with the table by position
+    let vot = "<?xml version=\"1.0\"?><VOTABLE version=\"1.4\" xmlns=\"http://www.ivoa.net/xml/VOTable/v1.3\"><RESOURCE><TABLE>\
+               <FIELD name=\"pid\" datatype=\"int\"/><FIELD name=\"pra\" datatype=\"double\" unit=\"deg\"/><FIELD name=\"pdec\" datatype=\"double\"/>\
+               <DATA><TABLEDATA><TR><TD>1</TD><TD>12</TD><TD>-83.5</TD></TR><TR><TD>2</TD><TD>200</TD><TD>70</TD></TR></TABLEDATA></DATA></TABLE></RESOURCE></VOTABLE>";
+    let b = "xYzBoundary";
+    let mut mp = String::new();
+    for (k, v) in [("LANG", "ADQL"), ("UPLOAD", "pts,param:f1"), ("QUERY", "SELECT u.pid, s.id FROM TAP_UPLOAD.pts AS u JOIN t.stars AS s ON 1=CONTAINS(POINT(s.ra, s.dec), CIRCLE(u.pra, u.pdec, 1)) ORDER BY u.pid, s.id")] {
+        mp.push_str(&format!("--{b}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n"));
+    }
+    mp.push_str(&format!("--{b}\r\nContent-Disposition: form-data; name=\"f1\"; filename=\"p.xml\"\r\nContent-Type: application/x-votable+xml\r\n\r\n{vot}\r\n--{b}--\r\n"));
+    let r = request(p, "POST", "/tap/sync", Some(&format!("multipart/form-data; boundary={b}")), mp.as_bytes());
+    assert_eq!(r.status, 200, "{}", r.text());
+    let (_, rows) = votable_rows(&r.body);
+    assert_eq!(rows.first().map(|r| r[1].clone()), Some(formats::Value::Int(10)), "star 10 is at (12, -83.5)");
+    // a broken upload is a clear error
+    let bad = mp.replace("<TR><TD>1</TD>", "<TR><TD>one</TD>");
+    let r = request(p, "POST", "/tap/sync", Some(&format!("multipart/form-data; boundary={b}")), bad.as_bytes());
+    assert_eq!(r.status, 400);
+    assert!(r.text().contains("upload"), "{}", r.text());
+
+    // async: create, run, wait, result in the requested format
+    let r = request(p, "POST", "/tap/async", Some("application/x-www-form-urlencoded"),
+        &form(&[("LANG", "ADQL"), ("QUERY", "SELECT COUNT(*) AS n FROM t.stars"), ("RESPONSEFORMAT", "csv"), ("PHASE", "RUN")]));
+    assert_eq!(r.status, 303);
+    let job = r.header("location").unwrap().to_string();
+    let path = job.split_once(&format!(":{p}")).unwrap().1.to_string();
+    let mut doc = String::new();
+    for _ in 0..20 {
+        doc = request(p, "GET", &format!("{path}?WAIT=5"), None, b"").text();
+        if doc.contains("COMPLETED") || doc.contains("<uws:phase>ERROR") {
+            break;
+        }
+    }
+    assert!(doc.contains("COMPLETED"), "{doc}");
+    let r = request(p, "GET", &format!("{path}/results/result"), None, b"");
+    assert_eq!(r.text(), "n\r\n300\r\n");
+    assert_eq!(r.header("content-type"), Some("text/csv;header=present"));
+
+    // VOSI
+    let r = request(p, "GET", "/tap/tables/t.stars", None, b"");
+    assert!(r.status == 200 && r.text().contains("<name>t.stars</name>") && r.text().contains("<unit>deg</unit>"));
+    assert_eq!(request(p, "GET", "/tap/tables/nope.nope", None, b"").status, 404);
+    assert_eq!(request(p, "POST", "/tap/capabilities", None, b"").status, 405);
+    assert!(request(p, "GET", "/tap/availability", None, b"").text().contains("<vosi:available>true</vosi:available>"));
+}
