@@ -161,3 +161,65 @@ fn order_by_names_positions_and_expressions() {
         check("SELECT ra FROM hip.main UNION SELECT ra FROM gaia.dr3_g10 ORDER BY dec").is_err()
     );
 }
+
+#[test]
+fn constant_geometry_and_literal_casts_are_checked_before_running() {
+    for (q, needle) in [
+        (
+            "SELECT POINT(10, 95) FROM hip.main",
+            "line 1, column 8: POINT: latitude 95 is outside [-90, 90]",
+        ),
+        (
+            "SELECT hip FROM hip.main WHERE 1 = CONTAINS(POINT(ra, dec), CIRCLE(10, 20, -1))",
+            "radius of a CIRCLE",
+        ),
+        (
+            "SELECT hip FROM hip.main WHERE 1 = CONTAINS(POINT(ra, dec), CIRCLE(10, 20, 0))",
+            "(0, 180]",
+        ),
+        ("SELECT BOX(10, 20, -2, 1) FROM hip.main", "sizes of a BOX"),
+        (
+            "SELECT POLYGON(0, 0, 1, 91, 2, 0) FROM hip.main",
+            "latitude 91",
+        ),
+        (
+            "SELECT CAST('1 AS 2 3' AS CIRCLE) FROM hip.main",
+            "'AS' is not a number",
+        ),
+        (
+            "SELECT CAST('1 2' AS CIRCLE) FROM hip.main",
+            "DALI writes a point as 2 numbers",
+        ),
+        (
+            "SELECT CAST('1 2 3 4 5' AS POLYGON) FROM hip.main",
+            "is not a POLYGON",
+        ),
+        (
+            "SELECT CAST('abc' AS INTEGER) FROM hip.main",
+            "'abc' is not an integer",
+        ),
+        (
+            "SELECT CAST('1.5' AS SMALLINT) FROM hip.main",
+            "not an integer",
+        ),
+        (
+            "SELECT CAST('70000' AS SMALLINT) FROM hip.main",
+            "out of the range",
+        ),
+        (
+            "SELECT CAST('nan' AS DOUBLE PRECISION) FROM hip.main",
+            "not a number",
+        ),
+    ] {
+        let e = check(q).unwrap_err().to_string();
+        assert!(e.contains(needle), "{q}: {e}");
+    }
+    // the same values are fine when they are valid, or not constant
+    for q in [
+        "SELECT POINT(10, -90), CIRCLE(0, 0, 180), BOX(0, 0, 0, 360), CAST(' 1 2 3 ' AS CIRCLE) FROM hip.main",
+        "SELECT CAST('-12' AS SMALLINT), CAST('1.5e3' AS REAL), CAST(' 2 ' AS BIGINT) FROM hip.main",
+        "SELECT CIRCLE(ra, dec, plx - 100), POINT(ra, dec + 100) FROM hip.main",
+    ] {
+        check(q).unwrap_or_else(|e| panic!("{q}: {e}"));
+    }
+}

@@ -133,7 +133,7 @@ impl Checker<'_> {
     ) -> Result<(Expr, Meta), AdqlError> {
         use Builtin::*;
         let name = b.name();
-        Ok(match b {
+        let out = match b {
             Pi => (Expr::Builtin(Pi, vec![], Ty::Double), Meta::default()),
             Rand => {
                 let seed = match args.first() {
@@ -378,6 +378,56 @@ impl Checker<'_> {
                 let g = self.geometry_arg(&args[0], scope, aggregates, "COORDSYS")?;
                 (Expr::Builtin(Coordsys, vec![g], Ty::Char), Meta::default())
             }
-        })
+        };
+        if let Expr::Builtin(k @ (Point | Circle | Box | Polygon), xs, _) = &out.0 {
+            let values: Vec<Option<f64>> = xs.iter().map(Expr::constant).collect();
+            check_constant_shape(*k, &values).map_err(|e| type_err(span, e))?;
+        }
+        Ok(out)
+    }
+}
+
+/// Checks the constant coordinates of a geometry (`None` = not constant) as the runtime functions would, so a
+/// query gets a positioned error before it runs instead of a database error (or, on some backends, none):
+/// latitudes in [-90, 90], a circle radius in (0, 180], box sizes in [0, 360], every value finite.
+pub(crate) fn check_constant_shape(kind: Builtin, values: &[Option<f64>]) -> Result<(), String> {
+    let name = kind.name();
+    for v in values.iter().flatten() {
+        if !v.is_finite() {
+            return Err(format!(
+                "{name} has a coordinate that is not a finite number"
+            ));
+        }
+    }
+    let lat = |v: Option<f64>| match v {
+        Some(d) if !(-90.0..=90.0).contains(&d) => {
+            Err(format!("{name}: latitude {d} is outside [-90, 90]"))
+        }
+        _ => Ok(()),
+    };
+    match (kind, values) {
+        (Builtin::Point, [_, d]) => lat(*d),
+        (Builtin::Circle, [_, d, r]) => {
+            lat(*d)?;
+            match r {
+                Some(r) if !(*r > 0.0 && *r <= 180.0) => Err(format!(
+                    "the radius of a CIRCLE must be in (0, 180] degrees, not {r}"
+                )),
+                _ => Ok(()),
+            }
+        }
+        (Builtin::Box, [_, d, w, h]) => {
+            lat(*d)?;
+            for s in [w, h].into_iter().flatten() {
+                if !(0.0..=360.0).contains(s) {
+                    return Err(format!(
+                        "the sizes of a BOX must be in [0, 360] degrees, not {s}"
+                    ));
+                }
+            }
+            Ok(())
+        }
+        (Builtin::Polygon, vs) => vs.iter().skip(1).step_by(2).try_for_each(|d| lat(*d)),
+        _ => Ok(()),
     }
 }

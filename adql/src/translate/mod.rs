@@ -62,6 +62,14 @@ pub(crate) struct Writer {
     next_sub: usize,
 }
 
+/// The alias of the leftmost table of a FROM item (a row variable of that side of a join).
+fn first_alias(f: &From) -> &str {
+    match f {
+        From::Table { alias, .. } | From::Cte { alias, .. } | From::Derived { alias, .. } => alias,
+        From::Join { left, .. } => first_alias(left),
+    }
+}
+
 fn unsupported(msg: impl Into<String>) -> AdqlError {
     AdqlError::new(ErrorKind::Unsupported, msg)
 }
@@ -279,6 +287,19 @@ impl Writer {
                 }
                 self.out.push_str(" ON ");
                 match on {
+                    // PostgreSQL runs FULL JOIN only as a hash or merge join, so it refuses conditions without an
+                    // equality between the two sides (a spatial join, `a.x < b.y`). An always-true key equality
+                    // between the sides' whole rows makes any condition a hash join's extra filter, with the same
+                    // matches: the cost of a non-equality full join (every pair) stays what it must be.
+                    Some(c) if self.d == Dialect::Postgres && *kind == JoinKind::Full => {
+                        self.out.push_str("((num_nonnulls(");
+                        self.ident(first_alias(left));
+                        self.out.push_str(") >= 0) = (num_nonnulls(");
+                        self.ident(first_alias(right));
+                        self.out.push_str(") >= 0) AND ");
+                        self.cond(c)?;
+                        self.out.push(')');
+                    }
                     Some(c) => self.cond(c)?,
                     None => self.out.push_str("1 = 1"),
                 }
