@@ -230,10 +230,10 @@ pub enum JoinConstraint {
 /// A search condition.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Cond {
-    /// AND.
-    And(Box<Cond>, Box<Cond>),
-    /// OR.
-    Or(Box<Cond>, Box<Cond>),
+    /// `a AND b AND ...`: two or more terms, kept flat so a long chain is not a deep tree.
+    And(Vec<Cond>),
+    /// `a OR b OR ...`: two or more terms, kept flat (`x = 1 OR x = 2 OR ...` lists can be long).
+    Or(Vec<Cond>),
     /// NOT.
     Not(Box<Cond>, Span),
     /// `a op b`.

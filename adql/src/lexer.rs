@@ -95,6 +95,9 @@ struct Lexer<'a> {
     pos: usize,
     line: u32,
     line_start: usize,
+    /// The last column computed (byte offset, column): columns are counted onwards from there, so a long
+    /// one-line query costs linear time, not quadratic.
+    column_at: std::cell::Cell<(usize, u32)>,
 }
 
 /// Splits a query into tokens (the last one is [`Tok::Eof`]).
@@ -105,6 +108,7 @@ pub fn tokenize(src: &str) -> Result<Vec<Token>, AdqlError> {
         pos: 0,
         line: 1,
         line_start: 0,
+        column_at: std::cell::Cell::new((0, 1)),
     };
     let mut out = Vec::new();
     loop {
@@ -128,7 +132,12 @@ pub fn tokenize(src: &str) -> Result<Vec<Token>, AdqlError> {
 
 impl<'a> Lexer<'a> {
     fn here(&self) -> Span {
-        let column = self.src[self.line_start..self.pos].chars().count() as u32 + 1;
+        let (from, col) = match self.column_at.get() {
+            (at, col) if at >= self.line_start && at <= self.pos => (at, col),
+            _ => (self.line_start, 1),
+        };
+        let column = col + self.src[from..self.pos].chars().count() as u32;
+        self.column_at.set((self.pos, column));
         Span {
             start: self.pos,
             end: self.pos,

@@ -121,10 +121,10 @@ pub enum From {
 /// A condition.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Cond {
-    /// AND.
-    And(Box<Cond>, Box<Cond>),
-    /// OR.
-    Or(Box<Cond>, Box<Cond>),
+    /// AND of two or more terms.
+    And(Vec<Cond>),
+    /// OR of two or more terms.
+    Or(Vec<Cond>),
     /// NOT.
     Not(Box<Cond>),
     /// Comparison.

@@ -65,9 +65,10 @@ fn table(t: &TableRef, f: &mut impl FnMut(&Expr)) {
 /// Calls `f` on every expression of a condition.
 pub fn cond(c: &Cond, f: &mut impl FnMut(&Expr)) {
     match c {
-        Cond::And(a, b) | Cond::Or(a, b) => {
-            cond(a, f);
-            cond(b, f);
+        Cond::And(terms) | Cond::Or(terms) => {
+            for t in terms {
+                cond(t, f);
+            }
         }
         Cond::Not(a, _) => cond(a, f),
         Cond::Compare { left, right, .. } => {

@@ -22,13 +22,17 @@ impl Checker<'_> {
         aggregates: bool,
     ) -> Result<Cond, AdqlError> {
         Ok(match c {
-            ast::Cond::And(a, b) => Cond::And(
-                Box::new(self.cond(a, scope, aggregates)?),
-                Box::new(self.cond(b, scope, aggregates)?),
+            ast::Cond::And(terms) => Cond::And(
+                terms
+                    .iter()
+                    .map(|t| self.cond(t, scope, aggregates))
+                    .collect::<Result<_, _>>()?,
             ),
-            ast::Cond::Or(a, b) => Cond::Or(
-                Box::new(self.cond(a, scope, aggregates)?),
-                Box::new(self.cond(b, scope, aggregates)?),
+            ast::Cond::Or(terms) => Cond::Or(
+                terms
+                    .iter()
+                    .map(|t| self.cond(t, scope, aggregates))
+                    .collect::<Result<_, _>>()?,
             ),
             ast::Cond::Not(a, _) => Cond::Not(Box::new(self.cond(a, scope, aggregates)?)),
             ast::Cond::Compare {
@@ -180,239 +184,294 @@ impl Checker<'_> {
                 left,
                 right,
                 span,
-            } => {
-                let (l, lm) = self.expr(left, scope, aggregates)?;
-                let (r, rm) = self.expr(right, scope, aggregates)?;
-                if *op == BinOp::Concat {
-                    if !l.ty().is_string() || !r.ty().is_string() {
-                        return Err(type_err(
-                            *span,
-                            format!(
-                                "|| joins strings, not {} and {}",
-                                l.ty().name(),
-                                r.ty().name()
-                            ),
-                        )
-                        .hint("CAST(x AS VARCHAR) turns a number into a string"));
-                    }
-                    (
-                        Expr::Binary(*op, Box::new(l), Box::new(r), Ty::Char),
-                        Meta::default(),
-                    )
-                } else {
-                    if !l.ty().is_numeric() || !r.ty().is_numeric() {
-                        return Err(type_err(
-                            *span,
-                            format!(
-                                "arithmetic needs numbers, not {} and {}",
-                                l.ty().name(),
-                                r.ty().name()
-                            ),
-                        ));
-                    }
-                    let ty = l.ty().widen(r.ty());
-                    let unit = match op {
-                        BinOp::Add | BinOp::Sub if lm.unit == rm.unit => lm.unit_only(),
-                        _ => Meta::default(),
-                    };
-                    (Expr::Binary(*op, Box::new(l), Box::new(r), ty), unit)
-                }
-            }
+            } => self.binary(op, left, right, span, scope, aggregates)?,
             ast::Expr::Aggregate {
                 func,
                 distinct,
                 arg,
                 span,
-            } => {
-                if !aggregates {
-                    return Err(type_err(
-                        *span,
-                        format!(
-                            "{} is a set function: use it in the select list or HAVING, not in WHERE, ON or GROUP BY",
-                            agg_name(*func)
-                        ),
-                    ));
-                }
-                match arg {
-                    None => (
-                        Expr::Aggregate {
-                            func: *func,
-                            distinct: false,
-                            arg: None,
-                            ty: Ty::Long,
-                        },
-                        Meta::computed(None, Some("meta.number")),
-                    ),
-                    Some(a) => {
-                        let (x, m) = self.expr(a, scope, false)?;
-                        let t = x.ty();
-                        let (ty, meta) = match func {
-                            AggFn::Count => (Ty::Long, Meta::computed(None, Some("meta.number"))),
-                            AggFn::Avg | AggFn::Sum => {
-                                if !t.is_numeric() {
-                                    return Err(type_err(
-                                        *span,
-                                        format!(
-                                            "{} needs numbers, not {}",
-                                            agg_name(*func),
-                                            t.name()
-                                        ),
-                                    ));
-                                }
-                                let ty = if *func == AggFn::Sum && t.is_integer() {
-                                    Ty::Long
-                                } else {
-                                    Ty::Double
-                                };
-                                let ucd = m.ucd.as_ref().map(|u| {
-                                    format!(
-                                        "{}{u}",
-                                        if *func == AggFn::Avg {
-                                            "stat.mean;"
-                                        } else {
-                                            ""
-                                        }
-                                    )
-                                });
-                                (
-                                    ty,
-                                    Meta {
-                                        ucd: if *func == AggFn::Avg { ucd } else { None },
-                                        ..m.unit_only()
-                                    },
-                                )
-                            }
-                            AggFn::Min | AggFn::Max => {
-                                if !(t.is_numeric() || t.is_string()) {
-                                    return Err(type_err(
-                                        *span,
-                                        format!(
-                                            "MIN and MAX need numbers or strings, not {}",
-                                            t.name()
-                                        ),
-                                    ));
-                                }
-                                let prefix = if *func == AggFn::Min {
-                                    "stat.min;"
-                                } else {
-                                    "stat.max;"
-                                };
-                                (
-                                    t,
-                                    Meta {
-                                        ucd: m.ucd.as_ref().map(|u| format!("{prefix}{u}")),
-                                        declared: None,
-                                        ..m.clone()
-                                    },
-                                )
-                            }
-                        };
-                        (
-                            Expr::Aggregate {
-                                func: *func,
-                                distinct: *distinct,
-                                arg: Some(Box::new(x)),
-                                ty,
-                            },
-                            meta,
-                        )
-                    }
-                }
-            }
+            } => self.aggregate(func, distinct, arg.as_deref(), span, scope, aggregates)?,
             ast::Expr::Call { name, args, span } => match Builtin::lookup(&name.name) {
                 Some(b) => self.builtin(b, args, *span, scope, aggregates)?,
                 None => self.udf_call(name, args, *span, scope, aggregates)?,
             },
             ast::Expr::Cast { expr, target, span } => {
-                let (x, m) = self.expr(expr, scope, aggregates)?;
-                let from = x.ty();
-                let ok = match target {
-                    CastType::Smallint
-                    | CastType::Integer
-                    | CastType::Bigint
-                    | CastType::Real
-                    | CastType::Double => from.is_numeric() || from == Ty::Char,
-                    CastType::Char(_) | CastType::Varchar(_) => {
-                        !from.is_geometry() || from == Ty::Null
-                    }
-                    CastType::Timestamp => from.is_string(),
-                    CastType::Point | CastType::Circle | CastType::Polygon => {
-                        from.is_string() || from.is_geometry()
-                    }
-                };
-                if !ok {
-                    return Err(type_err(
-                        *span,
-                        format!("cannot CAST {} to {target:?}", from.name()),
-                    ));
-                }
-                if let Expr::Str(text) = &x {
-                    literal_cast(text, *target).map_err(|e| type_err(*span, e))?;
-                }
-                let unit = if matches!(target, CastType::Char(_) | CastType::Varchar(_)) {
-                    Meta::default()
-                } else {
-                    m.unit_only()
-                };
-                (Expr::Cast(Box::new(x), *target), unit)
+                self.cast(expr, target, span, scope, aggregates)?
             }
-            ast::Expr::Coalesce(args, span) => {
-                let mut xs = Vec::new();
-                let mut meta = None;
-                let mut ty = Ty::Null;
-                for a in args {
-                    let (x, m) = self.expr(a, scope, aggregates)?;
-                    let t = x.ty();
-                    let fits = ty == Ty::Null
-                        || t == Ty::Null
-                        || (ty.is_numeric() && t.is_numeric())
-                        || (ty.is_string() && t.is_string())
-                        || ty == t;
-                    if !fits {
-                        return Err(type_err(
-                            *span,
-                            format!(
-                                "COALESCE mixes {} and {}: all its arguments must have one type",
-                                ty.name(),
-                                t.name()
-                            ),
-                        ));
-                    }
-                    ty = if ty.is_numeric() && t.is_numeric() {
-                        ty.widen(t)
-                    } else if ty == Ty::Null {
-                        t
-                    } else {
-                        ty
-                    };
-                    meta.get_or_insert(m);
-                    xs.push(x);
-                }
-                let meta = meta
-                    .map(|m| Meta {
-                        declared: None,
-                        ..m
-                    })
-                    .unwrap_or_default();
-                (Expr::Coalesce(xs, ty), meta)
-            }
-            ast::Expr::Subquery(q, span) => {
-                let (sub, metas) = self.select_expr(q, Some(scope), false)?;
-                if sub.names.len() != 1 {
+            ast::Expr::Coalesce(args, span) => self.coalesce(args, span, scope, aggregates)?,
+            ast::Expr::Subquery(q, span) => self.scalar_subquery(q, span, scope)?,
+        })
+    }
+
+    /// Arithmetic and `||`.
+    fn binary(
+        &mut self,
+        op: &BinOp,
+        left: &ast::Expr,
+        right: &ast::Expr,
+        span: &ast::Span,
+        scope: &Scope<'_>,
+        aggregates: bool,
+    ) -> Result<(Expr, Meta), AdqlError> {
+        Ok({
+            let (l, lm) = self.expr(left, scope, aggregates)?;
+            let (r, rm) = self.expr(right, scope, aggregates)?;
+            if *op == BinOp::Concat {
+                if !l.ty().is_string() || !r.ty().is_string() {
                     return Err(type_err(
                         *span,
                         format!(
-                            "a scalar subquery must return one column, not {}",
-                            sub.names.len()
+                            "|| joins strings, not {} and {}",
+                            l.ty().name(),
+                            r.ty().name()
+                        ),
+                    )
+                    .hint("CAST(x AS VARCHAR) turns a number into a string"));
+                }
+                (
+                    Expr::Binary(*op, Box::new(l), Box::new(r), Ty::Char),
+                    Meta::default(),
+                )
+            } else {
+                if !l.ty().is_numeric() || !r.ty().is_numeric() {
+                    return Err(type_err(
+                        *span,
+                        format!(
+                            "arithmetic needs numbers, not {} and {}",
+                            l.ty().name(),
+                            r.ty().name()
                         ),
                     ));
                 }
-                let ty = sub.types[0];
-                (
-                    Expr::Subquery(Box::new(sub), ty),
-                    metas.into_iter().next().unwrap_or_default(),
-                )
+                let ty = l.ty().widen(r.ty());
+                let unit = match op {
+                    BinOp::Add | BinOp::Sub if lm.unit == rm.unit => lm.unit_only(),
+                    _ => Meta::default(),
+                };
+                (Expr::Binary(*op, Box::new(l), Box::new(r), ty), unit)
             }
+        })
+    }
+
+    /// A set function.
+    fn aggregate(
+        &mut self,
+        func: &AggFn,
+        distinct: &bool,
+        arg: Option<&ast::Expr>,
+        span: &ast::Span,
+        scope: &Scope<'_>,
+        aggregates: bool,
+    ) -> Result<(Expr, Meta), AdqlError> {
+        Ok({
+            if !aggregates {
+                return Err(type_err(
+                    *span,
+                    format!(
+                        "{} is a set function: use it in the select list or HAVING, not in WHERE, ON or GROUP BY",
+                        agg_name(*func)
+                    ),
+                ));
+            }
+            match arg {
+                None => (
+                    Expr::Aggregate {
+                        func: *func,
+                        distinct: false,
+                        arg: None,
+                        ty: Ty::Long,
+                    },
+                    Meta::computed(None, Some("meta.number")),
+                ),
+                Some(a) => {
+                    let (x, m) = self.expr(a, scope, false)?;
+                    let t = x.ty();
+                    let (ty, meta) = match func {
+                        AggFn::Count => (Ty::Long, Meta::computed(None, Some("meta.number"))),
+                        AggFn::Avg | AggFn::Sum => {
+                            if !t.is_numeric() {
+                                return Err(type_err(
+                                    *span,
+                                    format!("{} needs numbers, not {}", agg_name(*func), t.name()),
+                                ));
+                            }
+                            let ty = if *func == AggFn::Sum && t.is_integer() {
+                                Ty::Long
+                            } else {
+                                Ty::Double
+                            };
+                            let ucd = m.ucd.as_ref().map(|u| {
+                                format!(
+                                    "{}{u}",
+                                    if *func == AggFn::Avg {
+                                        "stat.mean;"
+                                    } else {
+                                        ""
+                                    }
+                                )
+                            });
+                            (
+                                ty,
+                                Meta {
+                                    ucd: if *func == AggFn::Avg { ucd } else { None },
+                                    ..m.unit_only()
+                                },
+                            )
+                        }
+                        AggFn::Min | AggFn::Max => {
+                            if !(t.is_numeric() || t.is_string()) {
+                                return Err(type_err(
+                                    *span,
+                                    format!(
+                                        "MIN and MAX need numbers or strings, not {}",
+                                        t.name()
+                                    ),
+                                ));
+                            }
+                            let prefix = if *func == AggFn::Min {
+                                "stat.min;"
+                            } else {
+                                "stat.max;"
+                            };
+                            (
+                                t,
+                                Meta {
+                                    ucd: m.ucd.as_ref().map(|u| format!("{prefix}{u}")),
+                                    declared: None,
+                                    ..m.clone()
+                                },
+                            )
+                        }
+                    };
+                    (
+                        Expr::Aggregate {
+                            func: *func,
+                            distinct: *distinct,
+                            arg: Some(Box::new(x)),
+                            ty,
+                        },
+                        meta,
+                    )
+                }
+            }
+        })
+    }
+
+    /// CAST.
+    fn cast(
+        &mut self,
+        expr: &ast::Expr,
+        target: &CastType,
+        span: &ast::Span,
+        scope: &Scope<'_>,
+        aggregates: bool,
+    ) -> Result<(Expr, Meta), AdqlError> {
+        Ok({
+            let (x, m) = self.expr(expr, scope, aggregates)?;
+            let from = x.ty();
+            let ok = match target {
+                CastType::Smallint
+                | CastType::Integer
+                | CastType::Bigint
+                | CastType::Real
+                | CastType::Double => from.is_numeric() || from == Ty::Char,
+                CastType::Char(_) | CastType::Varchar(_) => !from.is_geometry() || from == Ty::Null,
+                CastType::Timestamp => from.is_string(),
+                CastType::Point | CastType::Circle | CastType::Polygon => {
+                    from.is_string() || from.is_geometry()
+                }
+            };
+            if !ok {
+                return Err(type_err(
+                    *span,
+                    format!("cannot CAST {} to {target:?}", from.name()),
+                ));
+            }
+            if let Expr::Str(text) = &x {
+                literal_cast(text, *target).map_err(|e| type_err(*span, e))?;
+            }
+            let unit = if matches!(target, CastType::Char(_) | CastType::Varchar(_)) {
+                Meta::default()
+            } else {
+                m.unit_only()
+            };
+            (Expr::Cast(Box::new(x), *target), unit)
+        })
+    }
+
+    /// COALESCE: one type for all arguments.
+    fn coalesce(
+        &mut self,
+        args: &[ast::Expr],
+        span: &ast::Span,
+        scope: &Scope<'_>,
+        aggregates: bool,
+    ) -> Result<(Expr, Meta), AdqlError> {
+        Ok({
+            let mut xs = Vec::new();
+            let mut meta = None;
+            let mut ty = Ty::Null;
+            for a in args {
+                let (x, m) = self.expr(a, scope, aggregates)?;
+                let t = x.ty();
+                let fits = ty == Ty::Null
+                    || t == Ty::Null
+                    || (ty.is_numeric() && t.is_numeric())
+                    || (ty.is_string() && t.is_string())
+                    || ty == t;
+                if !fits {
+                    return Err(type_err(
+                        *span,
+                        format!(
+                            "COALESCE mixes {} and {}: all its arguments must have one type",
+                            ty.name(),
+                            t.name()
+                        ),
+                    ));
+                }
+                ty = if ty.is_numeric() && t.is_numeric() {
+                    ty.widen(t)
+                } else if ty == Ty::Null {
+                    t
+                } else {
+                    ty
+                };
+                meta.get_or_insert(m);
+                xs.push(x);
+            }
+            let meta = meta
+                .map(|m| Meta {
+                    declared: None,
+                    ..m
+                })
+                .unwrap_or_default();
+            (Expr::Coalesce(xs, ty), meta)
+        })
+    }
+
+    /// A scalar subquery: one column.
+    fn scalar_subquery(
+        &mut self,
+        q: &ast::SelectExpr,
+        span: &ast::Span,
+        scope: &Scope<'_>,
+    ) -> Result<(Expr, Meta), AdqlError> {
+        Ok({
+            let (sub, metas) = self.select_expr(q, Some(scope), false)?;
+            if sub.names.len() != 1 {
+                return Err(type_err(
+                    *span,
+                    format!(
+                        "a scalar subquery must return one column, not {}",
+                        sub.names.len()
+                    ),
+                ));
+            }
+            let ty = sub.types[0];
+            (
+                Expr::Subquery(Box::new(sub), ty),
+                metas.into_iter().next().unwrap_or_default(),
+            )
         })
     }
 

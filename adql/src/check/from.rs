@@ -286,7 +286,11 @@ impl Checker<'_> {
                     let eq = Cond::Compare(l.expr.clone(), crate::ast::CmpOp::Eq, r.expr.clone());
                     on = Some(match on {
                         None => eq,
-                        Some(prev) => Cond::And(Box::new(prev), Box::new(eq)),
+                        Some(Cond::And(mut terms)) => {
+                            terms.push(eq);
+                            Cond::And(terms)
+                        }
+                        Some(prev) => Cond::And(vec![prev, eq]),
                     });
                     let expr = match j.kind {
                         JoinKind::Right => r.expr.clone(),

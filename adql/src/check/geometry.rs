@@ -65,7 +65,7 @@ fn deg() -> Meta {
 }
 
 impl Checker<'_> {
-    fn numbers(
+    pub(super) fn numbers(
         &mut self,
         args: &[ast::Expr],
         scope: &Scope<'_>,
@@ -123,6 +123,8 @@ impl Checker<'_> {
         Ok(x)
     }
 
+    /// A built-in function call. Each family is checked by its own function, which keeps the stack frames of
+    /// this recursion small (a deeply nested query must not exhaust the stack before the parser's depth limit).
     pub(super) fn builtin(
         &mut self,
         b: Builtin,
@@ -132,104 +134,32 @@ impl Checker<'_> {
         aggregates: bool,
     ) -> Result<(Expr, Meta), AdqlError> {
         use Builtin::*;
-        let name = b.name();
         let out = match b {
-            Pi => (Expr::Builtin(Pi, vec![], Ty::Double), Meta::default()),
-            Rand => {
-                let seed = match args.first() {
-                    Some(ast::Expr::Literal(Literal::Number(n), _)) => {
-                        vec![Expr::Number(n.clone(), Ty::Long)]
-                    }
-                    _ => vec![],
-                };
-                (Expr::Builtin(Rand, seed, Ty::Double), Meta::default())
+            Point | Circle | Box | Polygon | Region | Centroid | Contains | Intersects
+            | Distance | Area | Coord1 | Coord2 | Coordsys => {
+                self.geometry_builtin(b, args, span, scope, aggregates)?
             }
-            Abs => {
-                let (x, m) = self.expr(&args[0], scope, aggregates)?;
-                if !x.ty().is_numeric() {
-                    return Err(type_err(
-                        span,
-                        format!("ABS takes a number, not {}", x.ty().name()),
-                    ));
-                }
-                let t = x.ty();
-                (Expr::Builtin(Abs, vec![x], t), m.unit_only())
-            }
-            Ceiling | Floor | Round | Truncate => {
-                let (x, m) = self.expr(&args[0], scope, aggregates)?;
-                if !x.ty().is_numeric() {
-                    return Err(type_err(
-                        span,
-                        format!("{name} takes a number, not {}", x.ty().name()),
-                    ));
-                }
-                let mut xs = vec![x];
-                if let Some(p) = args.get(1) {
-                    xs.extend(self.numbers(std::slice::from_ref(p), scope, aggregates, name)?);
-                }
-                (Expr::Builtin(b, xs, Ty::Double), m.unit_only())
-            }
-            Mod => {
-                let xs = self.numbers(args, scope, aggregates, name)?;
-                let t = if xs.iter().all(|x| x.ty().is_integer()) {
-                    xs[0].ty().widen(xs[1].ty())
-                } else {
-                    Ty::Double
-                };
-                (Expr::Builtin(Mod, xs, t), Meta::default())
-            }
-            Degrees => (
-                Expr::Builtin(b, self.numbers(args, scope, aggregates, name)?, Ty::Double),
-                deg(),
-            ),
-            Radians => (
-                Expr::Builtin(b, self.numbers(args, scope, aggregates, name)?, Ty::Double),
-                Meta::computed(Some("rad"), None),
-            ),
-            Exp | Log | Log10 | Power | Sqrt | Acos | Asin | Atan | Atan2 | Cos | Cot | Sin
-            | Tan => (
-                Expr::Builtin(b, self.numbers(args, scope, aggregates, name)?, Ty::Double),
-                Meta::default(),
-            ),
-            Lower | Upper => {
-                let (x, _) = self.expr(&args[0], scope, aggregates)?;
-                if !x.ty().is_string() {
-                    return Err(type_err(
-                        span,
-                        format!("{name} takes a string, not {}", x.ty().name()),
-                    ));
-                }
-                (Expr::Builtin(b, vec![x], Ty::Char), Meta::default())
-            }
-            InUnit => {
-                let (x, m) = self.expr(&args[0], scope, aggregates)?;
-                let ast::Expr::Literal(Literal::Str(target), tspan) = &args[1] else {
-                    return Err(type_err(span, "the unit of IN_UNIT is a string literal"));
-                };
-                if !x.ty().is_numeric() {
-                    return Err(type_err(
-                        span,
-                        format!("IN_UNIT converts numbers, not {}", x.ty().name()),
-                    ));
-                }
-                let Some(from) = m.unit.clone().filter(|u| !u.trim().is_empty()) else {
-                    return Err(type_err(
-                        args[0].span(),
-                        "IN_UNIT needs a value whose unit is known; this one has none",
-                    ));
-                };
-                let factor = crate::units::conversion(&from, target).map_err(|e| {
-                    AdqlError::new(ErrorKind::Type, format!("IN_UNIT: {e}")).at(*tspan)
-                })?;
-                (
-                    Expr::Scaled(std::boxed::Box::new(x), factor),
-                    Meta {
-                        unit: Some(target.clone()),
-                        ucd: m.ucd.clone(),
-                        ..Meta::default()
-                    },
-                )
-            }
+            _ => self.scalar_builtin(b, args, span, scope, aggregates)?,
+        };
+        if let Expr::Builtin(k @ (Point | Circle | Box | Polygon), xs, _) = &out.0 {
+            let values: Vec<Option<f64>> = xs.iter().map(Expr::constant).collect();
+            check_constant_shape(*k, &values).map_err(|e| type_err(span, e))?;
+        }
+        Ok(out)
+    }
+
+    /// The geometry functions.
+    fn geometry_builtin(
+        &mut self,
+        b: Builtin,
+        args: &[ast::Expr],
+        span: ast::Span,
+        scope: &Scope<'_>,
+        aggregates: bool,
+    ) -> Result<(Expr, Meta), AdqlError> {
+        use Builtin::*;
+        let name = b.name();
+        Ok(match b {
             Point => {
                 let (sys, rest) = split_coordsys(args);
                 if let Some(s) = sys {
@@ -378,13 +308,18 @@ impl Checker<'_> {
                 let g = self.geometry_arg(&args[0], scope, aggregates, "COORDSYS")?;
                 (Expr::Builtin(Coordsys, vec![g], Ty::Char), Meta::default())
             }
-        };
-        if let Expr::Builtin(k @ (Point | Circle | Box | Polygon), xs, _) = &out.0 {
-            let values: Vec<Option<f64>> = xs.iter().map(Expr::constant).collect();
-            check_constant_shape(*k, &values).map_err(|e| type_err(span, e))?;
-        }
-        Ok(out)
+            _ => unreachable_builtin(b, span)?,
+        })
     }
+}
+
+/// A function routed to the wrong family: a bug here, reported rather than panicking.
+pub(super) fn unreachable_builtin(b: Builtin, span: ast::Span) -> Result<(Expr, Meta), AdqlError> {
+    Err(AdqlError::new(
+        ErrorKind::Unsupported,
+        format!("internal error: {} checked in the wrong place", b.name()),
+    )
+    .at(span))
 }
 
 /// Checks the constant coordinates of a geometry (`None` = not constant) as the runtime functions would, so a

@@ -5,6 +5,7 @@ mod expr;
 mod from;
 mod geometry;
 pub(crate) mod meta;
+mod scalar;
 pub(crate) mod scope;
 mod select;
 

@@ -14,22 +14,28 @@ impl Parser {
     /// `search_condition`.
     pub(super) fn cond(&mut self) -> Result<Cond, AdqlError> {
         self.enter()?;
-        let mut left = self.cond_and()?;
+        let mut terms = vec![self.cond_and()?];
         while self.eat_kw("OR") {
-            let right = self.cond_and()?;
-            left = Cond::Or(Box::new(left), Box::new(right));
+            terms.push(self.cond_and()?);
         }
         self.leave();
-        Ok(left)
+        Ok(if terms.len() == 1 {
+            terms.swap_remove(0)
+        } else {
+            Cond::Or(terms)
+        })
     }
 
     fn cond_and(&mut self) -> Result<Cond, AdqlError> {
-        let mut left = self.cond_not()?;
+        let mut terms = vec![self.cond_not()?];
         while self.eat_kw("AND") {
-            let right = self.cond_not()?;
-            left = Cond::And(Box::new(left), Box::new(right));
+            terms.push(self.cond_not()?);
         }
-        Ok(left)
+        Ok(if terms.len() == 1 {
+            terms.swap_remove(0)
+        } else {
+            Cond::And(terms)
+        })
     }
 
     fn cond_not(&mut self) -> Result<Cond, AdqlError> {
@@ -57,9 +63,9 @@ impl Parser {
                 c
             });
         }
-        if *self.peek() == Tok::LParen && !self.paren_starts_query() {
+        if *self.peek() == Tok::LParen && !(self.at_kw_n(1, "SELECT") || self.at_kw_n(1, "WITH")) {
             // `( search_condition )` or a predicate starting with `( value )`: try the former, fall back.
-            let save = self.pos;
+            let (save, depth) = (self.pos, self.depth);
             self.advance();
             let first_err = match self.cond() {
                 Ok(c) => {
@@ -75,7 +81,7 @@ impl Parser {
                 }
                 Err(e) => Some(e),
             };
-            self.pos = save;
+            (self.pos, self.depth) = (save, depth);
             // Neither reading worked: report the error that got further into the query.
             return self.predicate().map_err(|second| match first_err {
                 Some(first) if pos_of(&first) > pos_of(&second) => first,
@@ -236,7 +242,9 @@ impl Parser {
     pub(super) fn expr(&mut self) -> Result<Expr, AdqlError> {
         self.enter()?;
         let mut left = self.additive()?;
+        let mut links = 0;
         while *self.peek() == Tok::Concat {
+            self.chain_link(&mut links)?;
             let span = self.advance().span;
             let right = self.additive()?;
             left = Expr::Binary {
@@ -246,18 +254,24 @@ impl Parser {
                 span,
             };
         }
+        self.end_chain(links);
         self.leave();
         Ok(left)
     }
 
     fn additive(&mut self) -> Result<Expr, AdqlError> {
         let mut left = self.term()?;
+        let mut links = 0;
         loop {
             let op = match self.peek() {
                 Tok::Plus => BinOp::Add,
                 Tok::Minus => BinOp::Sub,
-                _ => return Ok(left),
+                _ => {
+                    self.end_chain(links);
+                    return Ok(left);
+                }
             };
+            self.chain_link(&mut links)?;
             let span = self.advance().span;
             let right = self.term()?;
             left = Expr::Binary {
@@ -271,12 +285,17 @@ impl Parser {
 
     fn term(&mut self) -> Result<Expr, AdqlError> {
         let mut left = self.factor()?;
+        let mut links = 0;
         loop {
             let op = match self.peek() {
                 Tok::Star => BinOp::Mul,
                 Tok::Slash => BinOp::Div,
-                _ => return Ok(left),
+                _ => {
+                    self.end_chain(links);
+                    return Ok(left);
+                }
             };
+            self.chain_link(&mut links)?;
             let span = self.advance().span;
             let right = self.factor()?;
             left = Expr::Binary {
@@ -324,13 +343,38 @@ impl Parser {
                 Ok(Expr::Literal(Literal::Str(s), span))
             }
             Tok::LParen => {
+                let (save, depth) = (self.pos, self.depth);
                 self.advance();
                 if self.at_kw("SELECT")
                     || (*self.peek() == Tok::LParen && self.paren_starts_query())
                 {
-                    let q = self.select_expr()?;
-                    self.expect(&Tok::RParen)?;
-                    return Ok(Expr::Subquery(Box::new(q), span));
+                    let first = match self.select_expr() {
+                        Ok(q) if *self.peek() == Tok::RParen => {
+                            self.advance();
+                            return Ok(Expr::Subquery(Box::new(q), span));
+                        }
+                        Ok(_) => self.expected("')'"),
+                        Err(e) => e,
+                    };
+                    // `((SELECT ...) / 2)` is a parenthesised value that starts with a scalar subquery; `(SELECT`
+                    // can only be a subquery.
+                    (self.pos, self.depth) = (save + 1, depth);
+                    if *self.peek() != Tok::LParen {
+                        return Err(first);
+                    }
+                    let second = match self.expr() {
+                        Ok(inner) if *self.peek() == Tok::RParen => {
+                            self.advance();
+                            return Ok(Expr::Paren(Box::new(inner), span));
+                        }
+                        Ok(_) => self.expected("')'"),
+                        Err(e) => e,
+                    };
+                    return Err(if pos_of(&first) >= pos_of(&second) {
+                        first
+                    } else {
+                        second
+                    });
                 }
                 let inner = self.expr()?;
                 self.expect(&Tok::RParen)?;

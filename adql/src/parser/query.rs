@@ -84,14 +84,17 @@ impl Parser {
 
     fn set_expr(&mut self) -> Result<SetExpr, AdqlError> {
         let mut left = self.set_term()?;
+        let mut links = 0;
         loop {
             let op = if self.at_kw("UNION") {
                 SetOp::Union
             } else if self.at_kw("EXCEPT") {
                 SetOp::Except
             } else {
+                self.end_chain(links);
                 return Ok(left);
             };
+            self.chain_link(&mut links)?;
             let span = self.advance().span;
             let all = self.eat_kw("ALL");
             let right = self.set_term()?;
@@ -107,7 +110,9 @@ impl Parser {
 
     fn set_term(&mut self) -> Result<SetExpr, AdqlError> {
         let mut left = self.set_primary()?;
+        let mut links = 0;
         while self.at_kw("INTERSECT") {
+            self.chain_link(&mut links)?;
             let span = self.advance().span;
             let all = self.eat_kw("ALL");
             let right = self.set_primary()?;
@@ -119,6 +124,7 @@ impl Parser {
                 span,
             };
         }
+        self.end_chain(links);
         Ok(left)
     }
 

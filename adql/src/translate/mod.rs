@@ -310,15 +310,19 @@ impl Writer {
 
     fn cond(&mut self, c: &Cond) -> Result<(), AdqlError> {
         match c {
-            Cond::And(a, b) | Cond::Or(a, b) => {
-                self.out.push('(');
-                self.cond(a)?;
-                self.out.push_str(if matches!(c, Cond::And(..)) {
+            Cond::And(terms) | Cond::Or(terms) => {
+                let op = if matches!(c, Cond::And(..)) {
                     " AND "
                 } else {
                     " OR "
-                });
-                self.cond(b)?;
+                };
+                self.out.push('(');
+                for (i, t) in terms.iter().enumerate() {
+                    if i > 0 {
+                        self.out.push_str(op);
+                    }
+                    self.cond(t)?;
+                }
                 self.out.push(')');
             }
             Cond::Not(a) => {
