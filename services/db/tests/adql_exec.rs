@@ -279,6 +279,8 @@ const QUERIES: &[&str] = &[
     "SELECT CAST(plx AS INTEGER), CAST(hip AS VARCHAR(3)), CAST(hip AS DOUBLE PRECISION), CAST(hpmag AS REAL) FROM hip.main WHERE hip < 30",
     "SELECT COALESCE(name, 'none'), COALESCE(plx, 0) FROM hip.main WHERE hip < 30",
     "SELECT a.hip, b.hip FROM hip.main AS a JOIN hip.main AS b ON 1=CONTAINS(POINT(b.ra, b.dec), CIRCLE(a.ra, a.dec, 0.5)) WHERE a.hip < 100 AND a.hip <> b.hip",
+    // a full outer join on a spatial condition (PostgreSQL needs the translator's hash key for it)
+    "SELECT a.hip, b.hip FROM (SELECT * FROM hip.main WHERE hip < 3000) AS a FULL OUTER JOIN (SELECT * FROM hip.main WHERE hip BETWEEN 2000 AND 6000) AS b ON DISTANCE(POINT(a.ra, a.dec), POINT(b.ra, b.dec)) < 2 AND a.hip <> b.hip",
     "SELECT hip FROM hip.main WHERE hip < 10 UNION SELECT hip FROM hip.main WHERE hip BETWEEN 20 AND 25",
     "SELECT hip FROM hip.main WHERE hip < 50 INTERSECT SELECT hip FROM hip.main WHERE hip > 40",
     "SELECT hip FROM hip.main WHERE hip < 50 EXCEPT SELECT hip FROM hip.main WHERE hip > 10",
