@@ -238,40 +238,85 @@ async fn run_sqlite(
     cancelled: watch::Receiver<bool>,
     timeout: Option<Duration>,
 ) -> Result<(), DbError> {
-    let mut conn = pool.acquire().await?;
+    // the time limit and cancellation count from the request, waiting for a connection included
+    let stop = stop_signal(cancelled, timeout);
+    tokio::pin!(stop);
+    let mut conn = tokio::select! {
+        reason = &mut stop => return Err(reason),
+        _ = tx.closed() => return Ok(()),
+        conn = pool.acquire() => conn?,
+    };
     let raw = {
         let mut h = conn.lock_handle().await?;
         h.as_raw_handle().as_ptr() as usize
     };
-    let stop = stop_signal(cancelled, timeout);
-    tokio::pin!(stop);
-    let mut rows = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch(&mut *conn);
-    loop {
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch(&mut *conn);
+    let interrupt = || {
+        // SAFETY: the connection is held by this task (`conn`, borrowed by `rows`, which lives until `pump`
+        // returns) and stays open during the call; sqlite3_interrupt may be called from any thread.
+        #[allow(unsafe_code)]
+        unsafe {
+            crate::sqlite_udf::interrupt(raw as *mut libsqlite3_sys::sqlite3)
+        };
+        std::future::ready(())
+    };
+    pump(rows, decode_sqlite, tx, stop, interrupt).await
+}
+
+/// Moves rows from the statement to the consumer until the statement ends, the stop signal comes, or the consumer
+/// goes away. In the last two cases it halts the statement with `halt` (repeated until the statement has really
+/// ended, since a halt that lands before the statement starts is lost), so the connection returns to the pool idle.
+async fn pump<R, S, H, F>(
+    mut rows: S,
+    decode: fn(&R) -> Result<Vec<Value>, DbError>,
+    tx: &mpsc::Sender<Batch>,
+    mut stop: Pin<&mut impl Future<Output = DbError>>,
+    halt: H,
+) -> Result<(), DbError>
+where
+    S: Stream<Item = Result<R, sqlx::Error>> + Unpin,
+    H: Fn() -> F,
+    F: Future<Output = ()>,
+{
+    let outcome = loop {
         tokio::select! {
-            reason = &mut stop => {
-                // SAFETY: the connection is held by this task (`conn`) and stays open during the call.
-                #[allow(unsafe_code)]
-                unsafe { crate::sqlite_udf::interrupt(raw as *mut libsqlite3_sys::sqlite3) };
-                return Err(reason);
-            }
+            reason = &mut stop => break Err(reason),
+            // the consumer went away while the statement computes (an aggregate sends nothing for long)
+            _ = tx.closed() => break Ok(()),
             next = rows.next() => match next {
                 None => return Ok(()),
                 Some(Err(e)) => return Err(e.into()),
                 Some(Ok(row)) => {
-                    let mut batch = vec![decode_sqlite(&row)?];
-                    let ended = fill_batch(&mut batch, &mut rows, decode_sqlite)?;
-                    if tx.send(Ok(batch)).await.is_err() || ended {
-                        if ended {
-                            return Ok(());
+                    let batch = decode(&row).and_then(|first| {
+                        let mut batch = vec![first];
+                        let ended = fill_batch(&mut batch, &mut rows, decode)?;
+                        Ok((batch, ended))
+                    });
+                    let (batch, ended) = match batch {
+                        Ok(b) => b,
+                        Err(e) => break Err(e),
+                    };
+                    // a slow consumer must not hold off cancellation and the time limit
+                    tokio::select! {
+                        reason = &mut stop => break Err(reason),
+                        sent = tx.send(Ok(batch)) => if sent.is_err() {
+                            break Ok(());
                         }
-                        // the consumer went away: stop the statement
-                        #[allow(unsafe_code)]
-                        // SAFETY: as above.
-                        unsafe { crate::sqlite_udf::interrupt(raw as *mut libsqlite3_sys::sqlite3) };
+                    }
+                    if ended {
                         return Ok(());
                     }
                 }
             }
+        }
+    };
+    loop {
+        halt().await;
+        // ended (interrupted, failed or done); rows still coming or nothing yet: halt again
+        if let Ok(None | Some(Err(_))) =
+            tokio::time::timeout(Duration::from_millis(50), rows.next()).await
+        {
+            return outcome;
         }
     }
 }
@@ -303,42 +348,28 @@ async fn run_postgres(
     cancelled: watch::Receiver<bool>,
     timeout: Option<Duration>,
 ) -> Result<(), DbError> {
-    let mut conn = pool.acquire().await?;
+    let stop = stop_signal(cancelled, timeout);
+    tokio::pin!(stop);
+    let mut conn = tokio::select! {
+        reason = &mut stop => return Err(reason),
+        _ = tx.closed() => return Ok(()),
+        conn = pool.acquire() => conn?,
+    };
     let pid: i32 = sqlx::query_scalar("SELECT pg_backend_pid()")
         .fetch_one(&mut *conn)
         .await?;
-    let stop = stop_signal(cancelled, timeout);
-    tokio::pin!(stop);
-    let cancel_backend = |rw: PgPool| async move {
-        let _ = sqlx::query("SELECT pg_cancel_backend($1)")
-            .bind(pid)
-            .execute(&rw)
-            .await;
-    };
-    let mut rows = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch(&mut *conn);
-    loop {
-        tokio::select! {
-            reason = &mut stop => {
-                cancel_backend(rw).await;
-                return Err(reason);
-            }
-            next = rows.next() => match next {
-                None => return Ok(()),
-                Some(Err(e)) => return Err(e.into()),
-                Some(Ok(row)) => {
-                    let mut batch = vec![decode_postgres(&row)?];
-                    let ended = fill_batch(&mut batch, &mut rows, decode_postgres)?;
-                    if tx.send(Ok(batch)).await.is_err() || ended {
-                        if ended {
-                            return Ok(());
-                        }
-                        cancel_backend(rw).await;
-                        return Ok(());
-                    }
-                }
-            }
+    // a cancel request through another connection (the query connection is busy with the statement)
+    let cancel_backend = || {
+        let rw = rw.clone();
+        async move {
+            let _ = sqlx::query("SELECT pg_cancel_backend($1)")
+                .bind(pid)
+                .execute(&rw)
+                .await;
         }
-    }
+    };
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch(&mut *conn);
+    pump(rows, decode_postgres, tx, stop, cancel_backend).await
 }
 
 fn decode_postgres(row: &sqlx::postgres::PgRow) -> Result<Vec<Value>, DbError> {
@@ -357,15 +388,25 @@ fn decode_postgres(row: &sqlx::postgres::PgRow) -> Result<Vec<Value>, DbError> {
             "INT8" => Value::Int(row.try_get(i)?),
             "FLOAT4" => Value::Float(row.try_get::<f32, _>(i)? as f64),
             "FLOAT8" => Value::Float(row.try_get(i)?),
-            "TEXT" | "VARCHAR" | "BPCHAR" | "NAME" | "UNKNOWN" => Value::Text(row.try_get(i)?),
+            // CHAR is char(n) (bpchar)
+            "TEXT" | "VARCHAR" | "CHAR" | "NAME" | "UNKNOWN" => Value::Text(row.try_get(i)?),
             "BYTEA" => Value::Bytes(row.try_get(i)?),
             other => {
-                return Err(DbError::Decode {
+                let bytes = raw.as_bytes().map_err(|e| DbError::Decode {
                     column: i,
-                    message: format!(
-                        "PostgreSQL type {other} is not one a query result can hold; CAST it"
-                    ),
-                });
+                    message: e.to_string(),
+                })?;
+                match crate::pg_decode::decode(other, bytes) {
+                    Some(v) => v.map_err(|message| DbError::Decode { column: i, message })?,
+                    None => {
+                        return Err(DbError::Decode {
+                            column: i,
+                            message: format!(
+                                "PostgreSQL type {other} is not one a query result can hold; CAST it"
+                            ),
+                        });
+                    }
+                }
             }
         };
         out.push(v);

@@ -5,6 +5,8 @@
 mod database;
 mod error;
 pub mod exec;
+mod pg_decode;
+mod scalar;
 pub mod sky;
 mod sqlite_udf;
 

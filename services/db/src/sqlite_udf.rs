@@ -6,6 +6,7 @@
 //! `sqlite3_result_error`, so a bad geometry string is a query error naming the function.
 #![allow(unsafe_code)]
 
+use crate::scalar;
 use crate::sky::{self, Shape};
 use libsqlite3_sys as ffi;
 use std::ffi::{CStr, c_int, c_void};
@@ -44,6 +45,7 @@ impl Args {
         let t = unsafe { ffi::sqlite3_value_type(self.value(i)) };
         match t {
             ffi::SQLITE_INTEGER | ffi::SQLITE_FLOAT => {
+                // SAFETY: see `value`.
                 Ok(unsafe { ffi::sqlite3_value_double(self.value(i)) })
             }
             _ => {
@@ -55,7 +57,19 @@ impl Args {
         }
     }
 
+    /// The value when it is stored as an integer.
+    fn integer(&self, i: usize) -> Option<i64> {
+        // SAFETY: see `value`.
+        unsafe {
+            (ffi::sqlite3_value_type(self.value(i)) == ffi::SQLITE_INTEGER)
+                .then(|| ffi::sqlite3_value_int64(self.value(i)))
+        }
+    }
+
     fn i64(&self, i: usize) -> Result<i64, String> {
+        if let Some(v) = self.integer(i) {
+            return Ok(v);
+        }
         let v = self.f64(i)?;
         if v.fract() == 0.0 && v.abs() < 9.2e18 {
             Ok(v as i64)
@@ -90,42 +104,26 @@ fn bool_out(b: bool) -> Out {
 }
 
 fn f_point(a: &Args) -> Result<Out, String> {
-    Ok(Out::Text(
-        Shape::Point(a.f64(0)?, check_lat(a.f64(1)?)?).to_text(),
-    ))
-}
-
-fn check_lat(lat: f64) -> Result<f64, String> {
-    if (-90.0..=90.0).contains(&lat) {
-        Ok(lat)
-    } else {
-        Err(format!("latitude {lat} is outside [-90, 90]"))
-    }
+    Ok(Out::Text(Shape::point(a.f64(0)?, a.f64(1)?)?.to_text()))
 }
 
 fn f_circle(a: &Args) -> Result<Out, String> {
     Ok(Out::Text(
-        Shape::Circle(a.f64(0)?, check_lat(a.f64(1)?)?, a.f64(2)?).to_text(),
+        Shape::circle(a.f64(0)?, a.f64(1)?, a.f64(2)?)?.to_text(),
     ))
 }
 
 fn f_polygon(a: &Args) -> Result<Out, String> {
-    if a.len() < 6 || a.len() % 2 == 1 {
-        return Err(format!(
-            "a polygon needs an even number (>= 6) of coordinates, not {}",
-            a.len()
-        ));
-    }
-    let mut v = Vec::with_capacity(a.len() / 2);
-    for i in (0..a.len()).step_by(2) {
-        v.push((a.f64(i)?, check_lat(a.f64(i + 1)?)?));
-    }
-    Ok(Out::Text(Shape::Polygon(v).to_text()))
+    let coords = (0..a.len())
+        .map(|i| a.f64(i))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Out::Text(Shape::polygon(&coords)?.to_text()))
 }
 
 fn f_box(a: &Args) -> Result<Out, String> {
-    let v = adql::sky::box_vertices(a.f64(0)?, a.f64(1)?, a.f64(2)?, a.f64(3)?);
-    Ok(Out::Text(Shape::Polygon(v).to_text()))
+    let v = sky::box_vertices(a.f64(0)?, a.f64(1)?, a.f64(2)?, a.f64(3)?);
+    let coords: Vec<f64> = v.iter().flat_map(|(l, b)| [*l, *b]).collect();
+    Ok(Out::Text(Shape::polygon(&coords)?.to_text()))
 }
 
 fn f_distance(a: &Args) -> Result<Out, String> {
@@ -142,7 +140,11 @@ fn f_geom_distance(a: &Args) -> Result<Out, String> {
         (Shape::Point(l1, d1), Shape::Point(l2, d2)) => {
             Ok(Out::Float(sky::distance(l1, d1, l2, d2)))
         }
-        _ => Err("DISTANCE takes two points".into()),
+        (s1, s2) => Err(format!(
+            "DISTANCE takes two points, not a {} and a {}",
+            s1.kind(),
+            s2.kind()
+        )),
     }
 }
 
@@ -157,16 +159,19 @@ fn f_in_polygon(a: &Args) -> Result<Out, String> {
         Shape::Polygon(v) => Ok(bool_out(
             sky::Polygon::new(&v).contains(a.f64(0)?, a.f64(1)?),
         )),
-        _ => Err("the third argument is not a polygon".into()),
+        s => Err(format!(
+            "the third argument is a {}, not a polygon",
+            s.kind()
+        )),
     }
 }
 
 fn f_contains(a: &Args) -> Result<Out, String> {
-    Ok(bool_out(sky::contains(&a.shape(0)?, &a.shape(1)?)?))
+    Ok(bool_out(sky::contains(&a.shape(0)?, &a.shape(1)?)))
 }
 
 fn f_intersects(a: &Args) -> Result<Out, String> {
-    Ok(bool_out(sky::intersects(&a.shape(0)?, &a.shape(1)?)?))
+    Ok(bool_out(sky::intersects(&a.shape(0)?, &a.shape(1)?)))
 }
 
 fn f_area(a: &Args) -> Result<Out, String> {
@@ -181,7 +186,7 @@ fn f_centroid(a: &Args) -> Result<Out, String> {
 fn f_coord(a: &Args, second: bool) -> Result<Out, String> {
     match a.shape(0)? {
         Shape::Point(l, d) => Ok(Out::Float(if second { d } else { l })),
-        _ => Err("COORD1/COORD2 take a point".into()),
+        s => Err(format!("COORD1/COORD2 take a point, not a {}", s.kind())),
     }
 }
 
@@ -196,14 +201,8 @@ fn f_coord2(a: &Args) -> Result<Out, String> {
 fn f_geometry(a: &Args) -> Result<Out, String> {
     let s = a.shape(0)?;
     let kind = a.text(1)?;
-    let ok = matches!(
-        (&s, kind.as_str()),
-        (Shape::Point(..), "point")
-            | (Shape::Circle(..), "circle")
-            | (Shape::Polygon(_), "polygon")
-    );
-    if !ok {
-        return Err(format!("'{}' is not a {kind}", a.text(0)?));
+    if s.kind() != kind {
+        return Err(format!("'{}' is a {}, not a {kind}", a.text(0)?, s.kind()));
     }
     Ok(Out::Text(s.to_text()))
 }
@@ -213,35 +212,41 @@ fn f_healpix(a: &Args) -> Result<Out, String> {
 }
 
 fn f_like(a: &Args) -> Result<Out, String> {
-    Ok(bool_out(sky::like(&a.text(0)?, &a.text(1)?)))
+    Ok(bool_out(scalar::like(&a.text(0)?, &a.text(1)?)))
 }
 
 fn f_ilike(a: &Args) -> Result<Out, String> {
-    Ok(bool_out(sky::ilike(&a.text(0)?, &a.text(1)?)))
+    Ok(bool_out(scalar::ilike(&a.text(0)?, &a.text(1)?)))
 }
 
 fn f_truncate(a: &Args) -> Result<Out, String> {
-    Ok(Out::Float(sky::truncate(a.f64(0)?, a.i64(1)?)))
+    Ok(Out::Float(scalar::truncate(a.f64(0)?, a.i64(1)?)))
 }
 
 fn f_round(a: &Args) -> Result<Out, String> {
-    Ok(Out::Float(sky::round(a.f64(0)?, a.i64(1)?)))
+    let n = a.i64(1)?;
+    Ok(Out::Float(match a.integer(0) {
+        Some(i) => scalar::round_int(i, n),
+        None => scalar::round(a.f64(0)?, n),
+    }))
 }
 
 fn f_rand(a: &Args) -> Result<Out, String> {
-    Ok(Out::Float(sky::rand(a.i64(0)?)))
+    Ok(Out::Float(scalar::rand(a.i64(0)?)))
 }
 
 fn f_hasword(a: &Args) -> Result<Out, String> {
-    Ok(bool_out(sky::has_word(&a.text(0)?, &a.text(1)?)))
+    Ok(bool_out(scalar::has_word(&a.text(0)?, &a.text(1)?)))
 }
 
 fn f_hashlist_has(a: &Args) -> Result<Out, String> {
-    Ok(bool_out(sky::hashlist_has(&a.text(0)?, &a.text(1)?)))
+    Ok(bool_out(scalar::hashlist_has(&a.text(0)?, &a.text(1)?)))
 }
 
 /// (name, number of arguments (-1: any), function).
-const FUNCTIONS: &[(&CStr, c_int, Func)] = &[
+type Entry = (&'static CStr, c_int, Func);
+
+const FUNCTIONS: &[Entry] = &[
     (c"adql_point", 2, f_point),
     (c"adql_circle", 3, f_circle),
     (c"adql_polygon", -1, f_polygon),
@@ -274,8 +279,8 @@ unsafe extern "C" fn trampoline(
     argc: c_int,
     argv: *mut *mut ffi::sqlite3_value,
 ) {
-    // SAFETY: the user data pointer was set at registration to `&FUNCTIONS[i].2`, a 'static fn pointer.
-    let f: Func = unsafe { *(ffi::sqlite3_user_data(ctx) as *const Func) };
+    // SAFETY: the user data pointer was set at registration to an element of the 'static `FUNCTIONS`.
+    let (name, _, f): Entry = unsafe { *(ffi::sqlite3_user_data(ctx) as *const Entry) };
     let args = Args {
         argv,
         argc: argc.max(0) as usize,
@@ -286,8 +291,9 @@ unsafe extern "C" fn trampoline(
         return;
     }
     let out = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(&args)))
-        .unwrap_or_else(|_| Err("internal error in a runtime function".into()));
-    // SAFETY: ctx is the live context; text results are copied by SQLite (SQLITE_TRANSIENT).
+        .unwrap_or_else(|_| Err("internal error".into()));
+    // SAFETY: ctx is the live context; text results and messages are copied by SQLite (SQLITE_TRANSIENT, and
+    // sqlite3_result_error always copies).
     unsafe {
         match out {
             Ok(Out::Int(i)) => ffi::sqlite3_result_int64(ctx, i),
@@ -299,7 +305,11 @@ unsafe extern "C" fn trampoline(
                 s.len() as c_int,
                 ffi::SQLITE_TRANSIENT(),
             ),
-            Err(msg) => ffi::sqlite3_result_error(ctx, msg.as_ptr().cast(), msg.len() as c_int),
+            Err(msg) => {
+                // the function's name first, as PostgreSQL's messages from the same functions start
+                let msg = format!("{}: {msg}", name.to_string_lossy());
+                ffi::sqlite3_result_error(ctx, msg.as_ptr().cast(), msg.len() as c_int)
+            }
         }
     }
 }
@@ -310,17 +320,18 @@ unsafe extern "C" fn trampoline(
 /// `db` must be a valid, open SQLite connection handle not used concurrently during the call (sqlx's
 /// `LockedSqliteHandle` guarantees both).
 pub unsafe fn register(db: *mut ffi::sqlite3) -> Result<(), String> {
-    for (name, nargs, f) in FUNCTIONS {
+    for entry in FUNCTIONS {
+        let (name, nargs, _) = entry;
         let flags = ffi::SQLITE_UTF8 | ffi::SQLITE_DETERMINISTIC | ffi::SQLITE_INNOCUOUS;
         // SAFETY: db is valid (caller's contract); name is a NUL-terminated 'static string; the user data points
-        // to a 'static fn pointer that outlives the connection.
+        // to a 'static entry that outlives the connection.
         let rc = unsafe {
             ffi::sqlite3_create_function_v2(
                 db,
                 name.as_ptr(),
                 *nargs,
                 flags,
-                f as *const Func as *mut c_void,
+                entry as *const Entry as *mut c_void,
                 Some(trampoline),
                 None,
                 None,

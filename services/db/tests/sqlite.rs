@@ -1,4 +1,5 @@
 //! The SQLite backend: runtime functions registered, queries streamed, read-only query connections, cancellation.
+#![allow(clippy::unwrap_used)]
 
 use almagest_db::{Database, DbError, DbOptions, RwPool, Value};
 use futures_util::StreamExt;
@@ -128,4 +129,80 @@ async fn long_queries_are_interrupted() {
             vec![vec![Value::Int(1)]]
         );
     }
+}
+
+/// A dropped stream stops its statement: with a single query connection, the next query gets it at once
+/// (otherwise it would wait for a count to 1e10 and fail when the pool gives up).
+#[tokio::test]
+async fn dropping_the_stream_frees_the_connection() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("d.sqlite").display());
+    let db = Database::open(
+        &url,
+        &DbOptions {
+            query_connections: 1,
+            ..DbOptions::default()
+        },
+    )
+    .await
+    .unwrap();
+    let long = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 10000000000) SELECT MAX(x) FROM c";
+    for _ in 0..3 {
+        let (rows, control) = db.stream_query(long.into(), None);
+        // let the statement start on the connection
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        drop(rows);
+        drop(control);
+        assert_eq!(
+            all(&db, "SELECT 2").await.unwrap(),
+            vec![vec![Value::Int(2)]]
+        );
+    }
+}
+
+/// The time limit holds while a slow consumer lets the buffer fill: the stream ends with Timeout long before the
+/// billion rows.
+#[tokio::test]
+async fn a_slow_consumer_does_not_escape_the_time_limit() {
+    let (_d, db) = db().await;
+    let many = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 1000000000) SELECT x FROM c";
+    let (mut rows, _c) = db.stream_query(many.into(), Some(Duration::from_millis(300)));
+    assert_eq!(rows.next().await.unwrap().unwrap(), vec![Value::Int(1)]);
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    let mut n = 1u64;
+    let last = loop {
+        match rows.next().await {
+            Some(Ok(_)) => n += 1,
+            other => break other,
+        }
+    };
+    assert!(
+        matches!(last, Some(Err(DbError::Timeout))),
+        "{last:?} after {n} rows"
+    );
+    assert!(n < 100_000_000, "{n}");
+}
+
+#[tokio::test]
+async fn writes_through_the_query_path_fail() {
+    let (_d, db) = db().await;
+    for sql in [
+        "INSERT INTO t VALUES (5000, 1.0, 2.0, 'x')",
+        "UPDATE t SET ra = 0",
+        "CREATE TABLE sneaky (x)",
+        "DROP TABLE t",
+    ] {
+        let e = all(&db, sql).await.unwrap_err();
+        let m = e.to_string().to_lowercase();
+        assert!(
+            m.contains("readonly") || m.contains("read-only"),
+            "{sql}: {e}"
+        );
+    }
+    assert_eq!(
+        all(&db, "SELECT COUNT(*) FROM t WHERE ra = 0")
+            .await
+            .unwrap(),
+        vec![vec![Value::Int(1)]]
+    );
 }
