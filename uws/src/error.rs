@@ -18,9 +18,15 @@ pub enum UwsError {
     /// The job store failed.
     #[error("job store: {0}")]
     Store(#[from] sqlx::Error),
-    /// Files of a job could not be read or written.
+    /// Local files of a job (request spool, runner scratch files) could not be read or written.
     #[error("job files: {0}")]
     Io(#[from] std::io::Error),
+    /// The byte store (results, inline parameters) failed.
+    #[error("job byte store: {0}")]
+    Bytes(String),
+    /// A caller asked for something the service cannot do now (too many jobs, shutting down).
+    #[error("{0}")]
+    Unavailable(String),
     /// Anything else.
     #[error("internal error: {0}")]
     Internal(String),
@@ -38,6 +44,7 @@ impl ResponseError for UwsError {
             UwsError::NotFound(_) => StatusCode::NOT_FOUND,
             UwsError::Forbidden(_) => StatusCode::FORBIDDEN,
             UwsError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            UwsError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             _ => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }

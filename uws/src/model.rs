@@ -77,12 +77,30 @@ impl Phase {
         )
     }
 
-    /// Whether a transition is part of the UWS state machine.
+    /// Every phase, in the order of the XSD enumeration.
+    pub const ALL: [Phase; 10] = [
+        Phase::Pending,
+        Phase::Queued,
+        Phase::Executing,
+        Phase::Completed,
+        Phase::Error,
+        Phase::Aborted,
+        Phase::Unknown,
+        Phase::Held,
+        Phase::Suspended,
+        Phase::Archived,
+    ];
+
+    /// Whether a transition is part of the UWS state machine (UWS 1.1 §2.1.3 and its figure): RUN moves a
+    /// PENDING or HELD job to QUEUED (or the service holds it), a runner starts a QUEUED job, an executing job
+    /// completes, fails or is suspended, every unfinished job can fail or be aborted, and finished jobs can be
+    /// archived. The store refuses any other change, so no code path can move a job backwards.
     pub fn can_go_to(self, to: Phase) -> bool {
         use Phase::*;
         matches!(
             (self, to),
             (Pending | Held, Queued)
+                | (Pending, Held)
                 | (Queued, Executing)
                 | (Executing | Suspended, Completed)
                 | (Pending | Queued | Executing | Held | Suspended, Error)
@@ -109,6 +127,20 @@ pub struct Param {
     pub value: String,
     /// The value is a reference to content (an inline upload).
     pub by_reference: bool,
+    /// The parameter came in a POST body rather than the URL (the XSD's `isPost`).
+    pub is_post: bool,
+}
+
+impl Param {
+    /// A plain parameter given in a POST body (what programmatic callers usually mean).
+    pub fn new(name: impl Into<String>, value: impl Into<String>) -> Param {
+        Param {
+            name: name.into(),
+            value: value.into(),
+            by_reference: false,
+            is_post: true,
+        }
+    }
 }
 
 /// A result of a job.
@@ -118,8 +150,11 @@ pub struct ResultRef {
     pub id: String,
     /// MIME type.
     pub mime: String,
-    /// Size in bytes.
+    /// Size in bytes (0 when unknown, e.g. an external result).
     pub size: u64,
+    /// Where the result lives when it is not in the byte store (e.g. a VOSpace transfer's data URL); the
+    /// result's URL then redirects there.
+    pub href: Option<String>,
 }
 
 /// Whether an error is worth retrying.
@@ -212,37 +247,52 @@ pub fn parse_time(s: &str) -> Option<DateTime<Utc>> {
 mod tests {
     use super::*;
 
+    /// Every pair of phases, allowed or not, against the UWS 1.1 figure written out by hand.
     #[test]
     fn the_phase_machine() {
         use Phase::*;
-        let all = [
-            Pending, Queued, Executing, Completed, Error, Aborted, Unknown, Held, Suspended,
-            Archived,
+        let allowed = [
+            (Pending, Queued),
+            (Held, Queued),
+            (Pending, Held),
+            (Queued, Executing),
+            (Executing, Completed),
+            (Suspended, Completed),
+            (Executing, Suspended),
+            (Suspended, Executing),
+            (Completed, Archived),
+            (Error, Archived),
+            (Aborted, Archived),
         ];
-        let allowed: Vec<(Phase, Phase)> = all
-            .iter()
-            .flat_map(|a| all.iter().map(move |b| (*a, *b)))
-            .filter(|(a, b)| a.can_go_to(*b))
-            .collect();
-        assert_eq!(allowed.len(), 18, "{allowed:?}");
-        assert!(
-            Pending.can_go_to(Queued)
-                && Queued.can_go_to(Executing)
-                && Executing.can_go_to(Completed)
-        );
-        assert!(
-            !Completed.can_go_to(Executing)
-                && !Aborted.can_go_to(Queued)
-                && !Pending.can_go_to(Completed)
-        );
-        assert!(
-            !Error.can_go_to(Aborted),
-            "a finished job cannot be aborted"
-        );
-        for p in all {
+        let mut expected: Vec<(Phase, Phase)> = allowed.to_vec();
+        for from in [Pending, Queued, Executing, Held, Suspended] {
+            expected.push((from, Error));
+            expected.push((from, Aborted));
+        }
+        for from in Phase::ALL {
+            for to in Phase::ALL {
+                assert_eq!(
+                    from.can_go_to(to),
+                    expected.contains(&(from, to)),
+                    "{from} -> {to}"
+                );
+            }
+        }
+        assert_eq!(expected.len(), 21);
+        for p in Phase::ALL {
+            assert!(!p.can_go_to(p), "{p} -> {p} is no transition");
+            assert!(!p.can_go_to(Pending), "nothing goes back to PENDING");
+            assert!(!p.can_go_to(Unknown));
+            if p.is_final() {
+                assert!(!p.can_go_to(Executing) && !p.can_go_to(Aborted) && !p.can_go_to(Error));
+            }
+        }
+        for p in Phase::ALL {
             assert_eq!(Phase::parse(p.as_str()), Some(p));
+            assert_eq!(Phase::parse(&p.as_str().to_lowercase()), Some(p));
         }
         assert_eq!(Phase::parse("run"), None);
+        assert_eq!(Phase::parse(""), None);
     }
 
     #[test]

@@ -1,12 +1,15 @@
-//! The UWS 1.1 REST binding (UWS.html §2.2). Mount it with the service as scope data:
-//! `web::scope("/async").app_data(web::Data::new(service)).configure(uws::routes::configure)`.
+//! The UWS 1.1 REST binding (UWS.html §2.2). Mount it with [`UwsService::configure`], or with the service as
+//! scope data: `web::scope("/async").app_data(web::Data::new(service)).configure(uws::routes::configure)`.
+//!
+//! Containers answer XML, atomic values `text/plain` (§2.2.2); changes answer 303 to the job (or to the list
+//! after a deletion); unknown jobs and children 404, changes not allowed now or jobs of other users 403.
 
-use crate::engine::UwsService;
 use crate::error::UwsError;
 use crate::model::{Param, Phase, parse_time};
+use crate::service::{UwsService, parse_destruction, parse_duration};
 use crate::store::ListFilter;
 use crate::xml;
-use actix_web::http::header;
+use actix_web::http::{StatusCode, header};
 use actix_web::{HttpMessage as _, HttpRequest, HttpResponse, web};
 use almagest_common::params::{BodyLimits, Params, read_params};
 use std::path::PathBuf;
@@ -33,6 +36,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/{id}/error", web::get().to(get_error))
         .route("/{id}/results", web::get().to(get_results))
         .route("/{id}/results/{result}", web::get().to(get_result))
+        .route("/{id}/results/{result}", web::head().to(get_result))
         .route("/{id}/parameters", web::get().to(get_parameters))
         .route("/{id}/parameters", web::post().to(post_parameters))
         .route("/{id}/parameters/{name}", web::get().to(get_parameter));
@@ -72,22 +76,32 @@ async fn params_of(
     payload: web::Payload,
     svc: &UwsService,
 ) -> Result<Params, UwsError> {
-    let spool = svc.cfg.dir.join(".spool");
-    std::fs::create_dir_all(&spool)?;
+    let spool = svc.spool_dir();
+    tokio::fs::create_dir_all(&spool).await?;
     Ok(read_params(req, payload.into_inner(), LIMITS, &spool).await?)
 }
 
-/// Job parameters from a request: everything but the control parameters, plus file parts to keep inline.
-fn job_params(p: &Params) -> (Vec<Param>, Vec<(String, PathBuf)>) {
-    let control = ["PHASE", "ACTION", "WAIT"];
+/// UWS control parameters: they act on the job and are not job parameters.
+const CONTROL: [&str; 3] = ["PHASE", "ACTION", "WAIT"];
+
+/// Job parameters of a request: every parameter but the control ones, in order, each marked with whether it
+/// came in the body (`isPost`); file parts become inline parameters.
+fn job_params(req: &HttpRequest, p: &Params) -> (Vec<Param>, Vec<(String, PathBuf)>) {
+    // read_params puts the query string's parameters first.
+    let mut from_url = Params::default();
+    from_url.add_urlencoded(req.query_string());
+    let in_url = from_url.params.len();
     let params = p
         .params
         .iter()
-        .filter(|x| !control.iter().any(|c| x.name.eq_ignore_ascii_case(c)))
-        .map(|x| Param {
+        .enumerate()
+        .filter(|(_, x)| !CONTROL.iter().any(|c| x.name.eq_ignore_ascii_case(c)))
+        .filter(|(_, x)| !x.name.is_empty())
+        .map(|(i, x)| Param {
             name: x.name.clone(),
             value: x.value.clone(),
             by_reference: false,
+            is_post: i >= in_url,
         })
         .collect();
     let inline = p
@@ -133,8 +147,16 @@ async fn create(
     svc: Svc,
 ) -> Result<HttpResponse, UwsError> {
     let p = params_of(&req, payload, &svc).await?;
-    let run = matches!(p.single("PHASE")?, Some(v) if v.eq_ignore_ascii_case("RUN"));
-    let (params, inline) = job_params(&p);
+    let run = match p.single("PHASE")? {
+        None => false,
+        Some(v) if v.trim().eq_ignore_ascii_case("RUN") => true,
+        Some(v) => {
+            return Err(UwsError::BadRequest(format!(
+                "PHASE={v} cannot be given when creating a job: only PHASE=RUN (start it at once)"
+            )));
+        }
+    };
+    let (params, inline) = job_params(&req, &p);
     let id = svc
         .create(caller(&req).as_deref(), params, inline, run)
         .await?;
@@ -156,6 +178,7 @@ async fn get_job(
                 .trim()
                 .parse()
                 .map_err(|_| UwsError::BadRequest(format!("WAIT={w} is not an integer")))?;
+            // WAIT=-1 (any negative value) waits as long as the service allows.
             let timeout = if secs < 0 {
                 Duration::MAX
             } else {
@@ -197,7 +220,8 @@ async fn post_job(
         return Ok(see_other(&svc.job_url(&id)));
     }
     Err(UwsError::Forbidden(format!(
-        "post job parameters to {}/parameters (DALI 1.1 §2.1)",
+        "job parameters cannot be posted to the job itself: post them to {}/parameters (DALI 1.1 §2.1); \
+         the job accepts PHASE=RUN, PHASE=ABORT and ACTION=DELETE",
         svc.job_url(&id)
     )))
 }
@@ -241,9 +265,9 @@ async fn post_phase(
     let id = path.into_inner();
     svc.get(&id, caller(&req).as_deref()).await?;
     let p = params_of(&req, payload, &svc).await?;
-    let ph = p
-        .single("PHASE")?
-        .ok_or_else(|| UwsError::BadRequest("missing PHASE=RUN or PHASE=ABORT".into()))?;
+    let ph = p.single("PHASE")?.ok_or_else(|| {
+        UwsError::BadRequest("missing PHASE: post PHASE=RUN or PHASE=ABORT".into())
+    })?;
     change_phase(&svc, &id, ph).await?;
     Ok(see_other(&svc.job_url(&id)))
 }
@@ -254,7 +278,10 @@ async fn get_duration(
     svc: Svc,
 ) -> Result<HttpResponse, UwsError> {
     let job = svc.get(&path.into_inner(), caller(&req).as_deref()).await?;
-    Ok(text(job.execution_duration.to_string()))
+    // as in the job document (xs:int)
+    Ok(text(
+        job.execution_duration.min(i32::MAX as u64).to_string(),
+    ))
 }
 
 async fn post_duration(
@@ -266,13 +293,10 @@ async fn post_duration(
     let id = path.into_inner();
     svc.get(&id, caller(&req).as_deref()).await?;
     let p = params_of(&req, payload, &svc).await?;
-    let v = p
-        .single("EXECUTIONDURATION")?
-        .ok_or_else(|| UwsError::BadRequest("missing EXECUTIONDURATION".into()))?;
-    let secs: u64 = v.trim().parse().map_err(|_| {
-        UwsError::BadRequest(format!("EXECUTIONDURATION={v} is not a number of seconds"))
+    let v = p.single("EXECUTIONDURATION")?.ok_or_else(|| {
+        UwsError::BadRequest("missing EXECUTIONDURATION (seconds, 0 for no limit)".into())
     })?;
-    svc.set_execution_duration(&id, secs).await?;
+    svc.set_execution_duration(&id, parse_duration(v)?).await?;
     Ok(see_other(&svc.job_url(&id)))
 }
 
@@ -301,10 +325,8 @@ async fn post_destruction(
     let p = params_of(&req, payload, &svc).await?;
     let v = p
         .single("DESTRUCTION")?
-        .ok_or_else(|| UwsError::BadRequest("missing DESTRUCTION".into()))?;
-    let t = parse_time(v)
-        .ok_or_else(|| UwsError::BadRequest(format!("DESTRUCTION={v} is not an ISO 8601 time")))?;
-    svc.set_destruction(&id, t).await?;
+        .ok_or_else(|| UwsError::BadRequest("missing DESTRUCTION (an ISO 8601 time)".into()))?;
+    svc.set_destruction(&id, parse_destruction(v)?).await?;
     Ok(see_other(&svc.job_url(&id)))
 }
 
@@ -339,9 +361,12 @@ async fn get_error(
             job.phase
         )));
     };
-    if let Some((file, mime)) = svc.error_detail(&id).await? {
-        if let Ok(bytes) = std::fs::read(&file) {
-            return Ok(HttpResponse::Ok().content_type(mime).body(bytes));
+    if let Some((key, mime)) = svc.error_detail(&id).await? {
+        if let Some(len) = svc.bytes().size(&key).await? {
+            let body = svc.bytes().stream(&key, 0..len).await?;
+            return Ok(HttpResponse::Ok()
+                .content_type(mime)
+                .body(actix_web::body::SizedStream::new(len, body)));
         }
     }
     Ok(text(e.message))
@@ -362,19 +387,22 @@ async fn get_result(
     path: web::Path<(String, String)>,
     svc: Svc,
 ) -> Result<HttpResponse, UwsError> {
-    let (id, rid) = path.into_inner();
-    let job = svc.get(&id, caller(&req).as_deref()).await?;
-    let Some(r) = job.results.iter().find(|r| r.id == rid) else {
-        // Some clients fetch the result even of a failed job and show this body: make it the reason.
-        return Err(UwsError::NotFound(match &job.error {
-            Some(e) => format!(
-                "job {id} failed, so it has no result '{rid}': {}",
-                e.message
-            ),
-            None => format!("job {id} has no result '{rid}' (phase {})", job.phase),
-        }));
-    };
-    file_response(svc.result_file(&id, &rid), &r.mime).await
+    let (id, name) = path.into_inner();
+    let (result, key) = svc.result(&id, caller(&req).as_deref(), &name).await?;
+    match (key, &result.href) {
+        (Some(key), _) => {
+            let mime = if result.mime.is_empty() {
+                "application/octet-stream"
+            } else {
+                result.mime.as_str()
+            };
+            stored_response(&req, &svc, &key, mime).await
+        }
+        (None, Some(href)) => Ok(see_other(href)),
+        (None, None) => Err(UwsError::NotFound(format!(
+            "job {id} has no result '{name}'"
+        ))),
+    }
 }
 
 async fn get_parameters(
@@ -395,7 +423,12 @@ async fn post_parameters(
     let id = path.into_inner();
     svc.get(&id, caller(&req).as_deref()).await?;
     let p = params_of(&req, payload, &svc).await?;
-    let (params, inline) = job_params(&p);
+    let (params, inline) = job_params(&req, &p);
+    if params.is_empty() && inline.is_empty() {
+        return Err(UwsError::BadRequest(
+            "no parameters given: post NAME=value pairs to change them".into(),
+        ));
+    }
     svc.update_params(&id, params, inline).await?;
     Ok(see_other(&svc.job_url(&id)))
 }
@@ -414,7 +447,8 @@ async fn get_parameter(
         .find(|p| p.name.eq_ignore_ascii_case(&name))
     {
         Some(p) if p.by_reference => {
-            file_response(svc.param_file(&id, &name), "application/octet-stream").await
+            let key = crate::bytes::JobBytes::param_key(&id, &p.name);
+            stored_response(&req, &svc, &key, "application/octet-stream").await
         }
         Some(p) => Ok(text(p.value.clone())),
         None => Err(UwsError::NotFound(format!(
@@ -423,24 +457,103 @@ async fn get_parameter(
     }
 }
 
-/// Streams a file in 64 KiB chunks with its length.
-async fn file_response(path: PathBuf, mime: &str) -> Result<HttpResponse, UwsError> {
-    use tokio::io::AsyncReadExt as _;
-    let file = tokio::fs::File::open(&path).await?;
-    let len = file.metadata().await?.len();
-    let stream = futures_util::stream::unfold(file, |mut f| async move {
-        let mut buf = vec![0u8; 64 * 1024];
-        match f.read(&mut buf).await {
-            Ok(0) => None,
-            Ok(n) => {
-                buf.truncate(n);
-                Some((Ok::<_, std::io::Error>(bytes::Bytes::from(buf)), f))
-            }
-            Err(e) => Some((Err(e), f)),
+/// Streams an object of the byte store with its length; a single `Range: bytes=...` is honoured (206), an
+/// unsatisfiable one gets 416 (RFC 9110 §14).
+async fn stored_response(
+    req: &HttpRequest,
+    svc: &UwsService,
+    key: &str,
+    mime: &str,
+) -> Result<HttpResponse, UwsError> {
+    let Some(len) = svc.bytes().size(key).await? else {
+        return Err(UwsError::Internal(format!(
+            "the stored bytes of {key} are missing"
+        )));
+    };
+    let range = req
+        .headers()
+        .get(header::RANGE)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| parse_range(v, len));
+    let (status, range) = match range {
+        None | Some(RangeAnswer::Ignore) => (StatusCode::OK, 0..len),
+        Some(RangeAnswer::Part(r)) => (StatusCode::PARTIAL_CONTENT, r),
+        Some(RangeAnswer::Unsatisfiable) => {
+            return Ok(HttpResponse::RangeNotSatisfiable()
+                .insert_header((header::CONTENT_RANGE, format!("bytes */{len}")))
+                .finish());
         }
-    });
-    Ok(HttpResponse::Ok()
-        .content_type(mime.to_string())
-        .insert_header((header::CONTENT_LENGTH, len))
-        .streaming(stream))
+    };
+    let mut resp = HttpResponse::build(status);
+    resp.content_type(mime.to_string())
+        .insert_header((header::ACCEPT_RANGES, "bytes"));
+    if status == StatusCode::PARTIAL_CONTENT {
+        resp.insert_header((
+            header::CONTENT_RANGE,
+            format!("bytes {}-{}/{len}", range.start, range.end - 1),
+        ));
+    }
+    let n = range.end - range.start;
+    if n == 0 {
+        return Ok(resp.finish());
+    }
+    let body = svc.bytes().stream(key, range).await?;
+    Ok(resp.body(actix_web::body::SizedStream::new(n, body)))
+}
+
+/// What to do with a Range header.
+#[derive(Debug, PartialEq, Eq)]
+enum RangeAnswer {
+    /// Not a single byte range we serve: send everything.
+    Ignore,
+    /// These bytes (end exclusive).
+    Part(std::ops::Range<u64>),
+    /// No byte of the range exists.
+    Unsatisfiable,
+}
+
+fn parse_range(v: &str, len: u64) -> RangeAnswer {
+    let Some(spec) = v.trim().strip_prefix("bytes=") else {
+        return RangeAnswer::Ignore;
+    };
+    if spec.contains(',') {
+        return RangeAnswer::Ignore;
+    }
+    let Some((a, b)) = spec.trim().split_once('-') else {
+        return RangeAnswer::Ignore;
+    };
+    let (a, b) = (a.trim(), b.trim());
+    let parsed = match (a.parse::<u64>(), b.parse::<u64>()) {
+        (Ok(start), Ok(end)) if start <= end => Some((start, end.saturating_add(1).min(len))),
+        (Ok(start), Err(_)) if b.is_empty() => Some((start, len)),
+        (Err(_), Ok(suffix)) if a.is_empty() => Some((len.saturating_sub(suffix), len)),
+        _ => None,
+    };
+    match parsed {
+        None => RangeAnswer::Ignore,
+        Some((start, end)) if start >= len || (a.is_empty() && end == start) => {
+            RangeAnswer::Unsatisfiable
+        }
+        Some((start, end)) => RangeAnswer::Part(start..end),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn byte_ranges() {
+        use RangeAnswer::*;
+        assert_eq!(parse_range("bytes=0-4", 10), Part(0..5));
+        assert_eq!(parse_range("bytes=5-", 10), Part(5..10));
+        assert_eq!(parse_range("bytes=-3", 10), Part(7..10));
+        assert_eq!(parse_range("bytes=8-100", 10), Part(8..10));
+        assert_eq!(parse_range("bytes=10-", 10), Unsatisfiable);
+        assert_eq!(parse_range("bytes=-0", 10), Unsatisfiable);
+        assert_eq!(parse_range("bytes=4-2", 10), Ignore);
+        assert_eq!(parse_range("bytes=0-1,4-5", 10), Ignore);
+        assert_eq!(parse_range("items=0-1", 10), Ignore);
+        assert_eq!(parse_range("bytes=x-y", 10), Ignore);
+    }
 }
