@@ -1,5 +1,6 @@
 //! Parse + check + translate throughput for typical queries:
 //! `cargo run --release -p adql --example bench [-- SECONDS]`.
+#![allow(clippy::unwrap_used)]
 
 use adql::{
     Catalog, ColumnMeta, Dialect, PositionIndex, SqlName, TableMeta, TranslateOptions, Udf,

@@ -120,7 +120,7 @@ pub fn suggestions<'a>(wanted: &str, candidates: impl IntoIterator<Item = &'a st
         .into_iter()
         .filter_map(|c| {
             let d = levenshtein(&w, &c.to_ascii_lowercase());
-            let limit = (w.chars().count().max(3) + 2) / 3;
+            let limit = w.chars().count().max(3).div_ceil(3);
             (d <= limit).then(|| (d, c.to_string()))
         })
         .collect();
@@ -151,8 +151,8 @@ fn levenshtein(a: &str, b: &str) -> usize {
     for (i, row) in d.iter_mut().enumerate() {
         row[0] = i;
     }
-    for j in 0..=m {
-        d[0][j] = j;
+    for (j, v) in d[0].iter_mut().enumerate() {
+        *v = j;
     }
     for i in 1..=n {
         for j in 1..=m {

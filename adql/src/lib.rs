@@ -10,6 +10,7 @@
 //! every name through a [`Catalog`], types every expression and computes each output column's VOTable metadata;
 //! [`translate`] prints SQL for a [`Dialect`] from the checked model, never from user text.
 #![deny(missing_docs)]
+#![cfg_attr(test, allow(clippy::unwrap_used))]
 
 pub mod ast;
 mod catalog;
@@ -75,9 +76,10 @@ pub fn validate_syntax(adql: &str, udfs: &[Udf]) -> Result<ast::Query, AdqlError
     let q = parse(adql)?;
     let mut errors = Vec::new();
     visit::walk_exprs(&q, &mut |e| {
-        if let ast::Expr::Call { name, args, span } = e {
-            if functions::Builtin::lookup(&name.name).is_none() {
-                match udfs.iter().find(|u| u.name.eq_ignore_ascii_case(&name.name)) {
+        if let ast::Expr::Call { name, args, span } = e
+            && functions::Builtin::lookup(&name.name).is_none()
+        {
+            match udfs.iter().find(|u| u.name.eq_ignore_ascii_case(&name.name)) {
                     None => errors.push(
                         AdqlError::new(ErrorKind::Name, format!("unknown function '{}'", name.name))
                             .at(*span)
@@ -95,7 +97,6 @@ pub fn validate_syntax(adql: &str, udfs: &[Udf]) -> Result<ast::Query, AdqlError
                     ),
                     Some(_) => {}
                 }
-            }
         }
     });
     match AdqlError::merge(errors) {

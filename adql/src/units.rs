@@ -33,7 +33,7 @@ const PREFIXABLE: &[(&str, f64, Dims)] = &[
     ("Pa", 1.0, d(-1, 1, -2, 0)),
     ("eV", 1.602176634e-19, d(2, 1, -2, 0)),
     ("Jy", 1e-26, d(0, 1, -2, 0)),
-    ("pc", 3.0856775814913673e16, d(1, 0, 0, 0)),
+    ("pc", 3.085_677_581_491_367e16, d(1, 0, 0, 0)),
     ("arcsec", PI / 648000.0, d(0, 0, 0, 1)),
     ("arcmin", PI / 10800.0, d(0, 0, 0, 1)),
     ("deg", PI / 180.0, d(0, 0, 0, 1)),
@@ -96,13 +96,13 @@ fn unit(sym: &str) -> Option<Quantity> {
         });
     }
     for (p, pf) in PREFIXES {
-        if let Some(rest) = sym.strip_prefix(p) {
-            if let Some((_, f, dims)) = PREFIXABLE.iter().find(|(s, _, _)| *s == rest) {
-                return Some(Quantity {
-                    factor: pf * f,
-                    dims: *dims,
-                });
-            }
+        if let Some(rest) = sym.strip_prefix(p)
+            && let Some((_, f, dims)) = PREFIXABLE.iter().find(|(s, _, _)| *s == rest)
+        {
+            return Some(Quantity {
+                factor: pf * f,
+                dims: *dims,
+            });
         }
     }
     None

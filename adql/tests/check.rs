@@ -1,5 +1,6 @@
 //! Checker behaviour a user sees: names resolved under ADQL's case rules, every unknown name reported at once
 //! with suggestions, output column metadata and names.
+#![allow(clippy::unwrap_used)]
 
 mod common;
 

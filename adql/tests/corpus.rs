@@ -1,5 +1,6 @@
 //! The IVOA ADQL validation corpus (ivoa/lyonetia, read in place from `../shared/ivoa/adql-corpus`; GPL test data,
 //! not copied): every query's valid/invalid verdict must agree with ours in syntax-only mode.
+#![allow(clippy::unwrap_used)]
 
 use std::path::PathBuf;
 

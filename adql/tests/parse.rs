@@ -1,5 +1,6 @@
 //! Grammar corners the IVOA corpus does not reach (found by the fuzzer in services/db/tests/adql_fuzz.rs), and
 //! the nesting limit that keeps deep queries from exhausting the stack.
+#![allow(clippy::unwrap_used)]
 
 mod common;
 

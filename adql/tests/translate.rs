@@ -1,5 +1,6 @@
 //! Translation golden tests: each ADQL query in `golden/translate.txt` with its expected SQL for SQLite and
 //! PostgreSQL. `UPDATE_GOLDEN=1 cargo test -p adql --test translate` rewrites the file (review the diff!).
+#![allow(clippy::unwrap_used)]
 
 mod common;
 

@@ -69,42 +69,41 @@ impl Checker<'_> {
     ) -> Result<Resolved, AdqlError> {
         let sql_alias = self.alias();
         // A WITH query, by unqualified name.
-        if name.qualifier.is_empty() {
-            if let Some(cte) = self
+        if name.qualifier.is_empty()
+            && let Some(cte) = self
                 .ctes
                 .iter()
                 .find(|c| name.table.matches(&c.name.name) || c.name.matches(&name.table.name))
-            {
-                let cols: Vec<RelCol> = cte
-                    .names
-                    .iter()
-                    .zip(&cte.types)
-                    .zip(&cte.metas)
-                    .map(|((n, t), m)| RelCol {
-                        name: n.clone(),
-                        expr: Expr::Column(ColumnRef {
-                            alias: sql_alias.clone(),
-                            column: n.clone(),
-                            ty: *t,
-                            position: None,
-                        }),
-                        meta: m.clone(),
-                    })
-                    .collect();
-                return Ok(Resolved {
-                    from: model::From::Cte {
-                        name: cte.sql.clone(),
-                        alias: sql_alias,
-                    },
-                    ranges: vec![Range {
-                        alias: alias.cloned(),
-                        table: Some((None, cte.name.name.clone())),
-                        cols: cols.clone(),
-                        unresolved: false,
-                    }],
-                    visible: cols,
-                });
-            }
+        {
+            let cols: Vec<RelCol> = cte
+                .names
+                .iter()
+                .zip(&cte.types)
+                .zip(&cte.metas)
+                .map(|((n, t), m)| RelCol {
+                    name: n.clone(),
+                    expr: Expr::Column(ColumnRef {
+                        alias: sql_alias.clone(),
+                        column: n.clone(),
+                        ty: *t,
+                        position: None,
+                    }),
+                    meta: m.clone(),
+                })
+                .collect();
+            return Ok(Resolved {
+                from: model::From::Cte {
+                    name: cte.sql.clone(),
+                    alias: sql_alias,
+                },
+                ranges: vec![Range {
+                    alias: alias.cloned(),
+                    table: Some((None, cte.name.name.clone())),
+                    cols: cols.clone(),
+                    unresolved: false,
+                }],
+                visible: cols,
+            });
         }
         let tables = self.catalog.tables();
         let schema = name.qualifier.last();

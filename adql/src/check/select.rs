@@ -245,13 +245,13 @@ impl Checker<'_> {
                 .at(*span));
             }
             // An unqualified name that is no input column may be an output alias.
-            if let ast::Expr::Column { qualifier, column } = g {
-                if qualifier.is_empty() && matches!(scope.lookup(qualifier, column)?, Found::None) {
-                    if let Some(i) = names.iter().position(|n| column.matches(n)) {
-                        group_by.push(items[i].0.clone());
-                        continue;
-                    }
-                }
+            if let ast::Expr::Column { qualifier, column } = g
+                && qualifier.is_empty()
+                && matches!(scope.lookup(qualifier, column)?, Found::None)
+                && let Some(i) = names.iter().position(|n| column.matches(n))
+            {
+                group_by.push(items[i].0.clone());
+                continue;
             }
             let (e, _) = self.expr(g, &scope, false)?;
             group_by.push(e);
@@ -281,14 +281,12 @@ impl Checker<'_> {
                 continue;
             }
             let (e, _) = self.expr(&o.expr, &scope, aggregated)?;
-            if aggregated {
-                if let Some(col) = ungrouped(&e, &group_by) {
-                    return Err(AdqlError::new(
+            if aggregated && let Some(col) = ungrouped(&e, &group_by) {
+                return Err(AdqlError::new(
                         ErrorKind::Type,
                         format!("ORDER BY uses column {col} which is neither grouped nor inside a set function"),
                     )
                     .at(o.expr.span()));
-                }
             }
             if sel.distinct {
                 return Err(AdqlError::new(
@@ -334,22 +332,21 @@ impl Checker<'_> {
     ) -> Result<Vec<String>, AdqlError> {
         let mut names: Vec<String> = Vec::with_capacity(items.len());
         for (i, (_, _, name, explicit, span)) in items.iter().enumerate() {
-            if *explicit {
-                if let Some(j) = items[..i]
+            if *explicit
+                && let Some(j) = items[..i]
                     .iter()
                     .position(|it| it.3 && it.2.eq_ignore_ascii_case(name))
-                {
-                    return Err(AdqlError::new(
-                        ErrorKind::Name,
-                        format!(
-                            "two output columns are called '{name}' (columns {} and {})",
-                            j + 1,
-                            i + 1
-                        ),
-                    )
-                    .at(*span)
-                    .hint("give them different aliases"));
-                }
+            {
+                return Err(AdqlError::new(
+                    ErrorKind::Name,
+                    format!(
+                        "two output columns are called '{name}' (columns {} and {})",
+                        j + 1,
+                        i + 1
+                    ),
+                )
+                .at(*span)
+                .hint("give them different aliases"));
             }
         }
         for (i, (_, _, name, explicit, _)) in items.iter().enumerate() {

@@ -77,10 +77,10 @@ impl Writer {
                     (Builtin::Intersects, g, p @ Expr::Builtin(Builtin::Point, ..)) => (p, g),
                     _ => return Ok(false),
                 };
-                if let Expr::Builtin(Builtin::Point, pa, _) = point {
-                    if pa.len() == 2 {
-                        return self.point_in_region(&pa[0], &pa[1], region);
-                    }
+                if let Expr::Builtin(Builtin::Point, pa, _) = point
+                    && pa.len() == 2
+                {
+                    return self.point_in_region(&pa[0], &pa[1], region);
                 }
             }
             return Ok(false);
@@ -153,13 +153,13 @@ impl Writer {
         match region {
             Expr::Builtin(Builtin::Circle, c, _) if c.len() == 3 => {
                 let consts = constants(c);
-                if let Some(v) = &consts {
-                    if v[2] < 0.0 {
-                        return Err(AdqlError::new(
-                            ErrorKind::Type,
-                            format!("the radius of a CIRCLE must be positive, not {}", v[2]),
-                        ));
-                    }
+                if let Some(v) = &consts
+                    && v[2] < 0.0
+                {
+                    return Err(AdqlError::new(
+                        ErrorKind::Type,
+                        format!("the radius of a CIRCLE must be positive, not {}", v[2]),
+                    ));
                 }
                 self.out.push('(');
                 if let (Some(p), Some(v)) = (&pos, &consts) {

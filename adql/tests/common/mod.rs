@@ -1,4 +1,5 @@
 //! A fixture catalogue for the translation and checker tests.
+#![allow(clippy::unwrap_used)]
 #![allow(dead_code)]
 
 use adql::{Catalog, ColumnMeta, PositionIndex, SqlName, TableMeta, Udf};
