@@ -449,6 +449,9 @@ impl Writer {
 
     pub(crate) fn expr(&mut self, e: &Expr) -> Result<(), AdqlError> {
         match e {
+            // A column of a subquery or CTE that is always NULL (`SELECT NULL AS x`): PostgreSQL gives such a
+            // column the type text, which numeric and geometric functions then refuse; a plain NULL adapts.
+            Expr::Column(c) if c.ty == crate::types::Ty::Null => self.out.push_str("NULL"),
             Expr::Column(c) => {
                 self.ident(&c.alias);
                 self.out.push('.');
