@@ -43,9 +43,16 @@ pub fn run(
         );
         return ExitCode::FAILURE;
     };
+    // the catalogue's own functions first, then the standard and command-line ones it does not already declare
+    let mut udfs = catalog.udfs().to_vec();
+    for u in declared {
+        if !udfs.iter().any(|k| k.name.eq_ignore_ascii_case(&u.name)) {
+            udfs.push(u);
+        }
+    }
     let with_udfs = WithUdfs {
         base: catalog,
-        udfs: declared,
+        udfs,
     };
     let dialect = match dialect {
         DialectArg::Sqlite => adql::Dialect::Sqlite,
@@ -77,7 +84,7 @@ pub fn run(
     }
 }
 
-/// The data directory's catalogue with the functions given on the command line.
+/// The data directory's catalogue with the functions given on the command line added.
 struct WithUdfs<'a> {
     base: &'a dyn adql::Catalog,
     udfs: Vec<adql::Udf>,
