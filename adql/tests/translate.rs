@@ -30,6 +30,7 @@ const QUERIES: &[&str] = &[
     "SELECT hip FROM hip.main AS h LEFT OUTER JOIN gaia.dr3_g10 AS g USING (ra)",
     "SELECT h.hip, g.source_id FROM hip.main AS h FULL OUTER JOIN gaia.dr3_g10 AS g ON DISTANCE(POINT(g.ra, g.dec), POINT(h.ra, h.dec)) < 0.01",
     "WITH w AS (SELECT hip, NULL AS ra, dec FROM hip.main) SELECT DISTANCE(POINT(ra, dec), POINT(1, 2)) FROM w WHERE 1 = CONTAINS(POINT(w.ra, w.dec), CIRCLE(10, 20, 1))",
+    "SELECT COALESCE(name) AS n FROM hip.main",
     "SELECT hip FROM hip.main WHERE hip IN (SELECT source_id FROM gaia.dr3_g10) AND EXISTS (SELECT 1 FROM gaia.dr3_g10 AS g WHERE g.ra = hip.main.ra)",
     "SELECT hip, (SELECT MAX(plx) FROM hip.main) AS maxplx FROM hip.main WHERE name IS NOT NULL AND plx BETWEEN 1 AND 2",
     "SELECT \"Weird Name\", obs_id || '-x' FROM demo.obs WHERE 1=INTERSECTS(s_region, CIRCLE(10, 10, 1))",

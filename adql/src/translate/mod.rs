@@ -492,6 +492,12 @@ impl Writer {
                 let _ = write!(self.out, " * {f:?})");
             }
             Expr::Cast(x, t) => self.cast(x, *t)?,
+            // ADQL allows COALESCE of one value (the value itself); SQLite wants two or more
+            Expr::Coalesce(xs, _) if xs.len() == 1 => {
+                self.out.push('(');
+                self.expr(&xs[0])?;
+                self.out.push(')');
+            }
             Expr::Coalesce(xs, _) => {
                 self.out.push_str("COALESCE(");
                 self.exprs(xs)?;
