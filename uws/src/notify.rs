@@ -42,10 +42,10 @@ impl Watchers {
 
     /// Tells the waiters of a job its new phase.
     pub fn notify(&self, id: &str, phase: Phase) {
-        if let Ok(m) = self.map.lock() {
-            if let Some(tx) = m.get(id) {
-                tx.send_replace(phase);
-            }
+        if let Ok(m) = self.map.lock()
+            && let Some(tx) = m.get(id)
+        {
+            tx.send_replace(phase);
         }
     }
 
@@ -74,10 +74,10 @@ impl Subscription {
 impl Drop for Subscription {
     fn drop(&mut self) {
         drop(self.rx.take());
-        if let Ok(mut m) = self.watchers.map.lock() {
-            if m.get(&self.id).is_some_and(|tx| tx.receiver_count() == 0) {
-                m.remove(&self.id);
-            }
+        if let Ok(mut m) = self.watchers.map.lock()
+            && m.get(&self.id).is_some_and(|tx| tx.receiver_count() == 0)
+        {
+            m.remove(&self.id);
         }
     }
 }

@@ -108,7 +108,7 @@ impl UwsService {
     }
 
     fn scratch_dir(&self, id: &str) -> PathBuf {
-        self.cfg.dir.join(".scratch").join(key_segment(id))
+        crate::service::local_dir(&self.cfg, ".scratch").join(key_segment(id))
     }
 
     async fn execute_inner(&self, id: &str) -> Result<(), UwsError> {

@@ -361,13 +361,13 @@ async fn get_error(
             job.phase
         )));
     };
-    if let Some((key, mime)) = svc.error_detail(&id).await? {
-        if let Some(len) = svc.bytes().size(&key).await? {
-            let body = svc.bytes().stream(&key, 0..len).await?;
-            return Ok(HttpResponse::Ok()
-                .content_type(mime)
-                .body(actix_web::body::SizedStream::new(len, body)));
-        }
+    if let Some((key, mime)) = svc.error_detail(&id).await?
+        && let Some(len) = svc.bytes().size(&key).await?
+    {
+        let body = svc.bytes().stream(&key, 0..len).await?;
+        return Ok(HttpResponse::Ok()
+            .content_type(mime)
+            .body(actix_web::body::SizedStream::new(len, body)));
     }
     Ok(text(e.message))
 }

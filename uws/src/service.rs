@@ -77,6 +77,11 @@ pub(crate) fn new_id() -> String {
         .collect()
 }
 
+/// A local working directory of the list (`dir/<kind>/<list>`: lists may share `dir`).
+pub(crate) fn local_dir(cfg: &UwsConfig, kind: &str) -> PathBuf {
+    cfg.dir.join(kind).join(key_segment(&cfg.list))
+}
+
 /// Phases in which WAIT blocks (UWS 1.1 §2.2.1.2).
 fn wait_blocks_in(p: Phase) -> bool {
     matches!(p, Phase::Pending | Phase::Queued | Phase::Executing)
@@ -112,8 +117,12 @@ impl UwsService {
         bytes: JobBytes,
         runner: Arc<dyn JobRunner>,
     ) -> Result<Arc<UwsService>, UwsError> {
-        tokio::fs::create_dir_all(cfg.dir.join(".spool")).await?;
-        tokio::fs::create_dir_all(cfg.dir.join(".scratch")).await?;
+        // Scratch files and spooled bodies of a previous process are of no use: their runs and requests died
+        // with it.
+        for d in [local_dir(&cfg, ".scratch"), local_dir(&cfg, ".spool")] {
+            let _ = tokio::fs::remove_dir_all(&d).await;
+            tokio::fs::create_dir_all(&d).await?;
+        }
         let svc = Arc::new(UwsService {
             cfg,
             store,
@@ -158,7 +167,7 @@ impl UwsService {
 
     /// Where request bodies are spooled while they arrive.
     pub fn spool_dir(&self) -> PathBuf {
-        self.cfg.dir.join(".spool")
+        local_dir(&self.cfg, ".spool")
     }
 
     /// Creates a job owned by `owner` (None: anonymous), PENDING, or QUEUED when `run`. `inline` are spooled
@@ -279,12 +288,12 @@ impl UwsService {
                 "there is no job '{id}' (it may have been deleted or destroyed)"
             ))
         })?;
-        if let Some(owner) = &job.owner {
-            if caller != Some(owner.as_str()) {
-                return Err(UwsError::Forbidden(format!(
-                    "job {id} belongs to another user"
-                )));
-            }
+        if let Some(owner) = &job.owner
+            && caller != Some(owner.as_str())
+        {
+            return Err(UwsError::Forbidden(format!(
+                "job {id} belongs to another user"
+            )));
         }
         Ok(job)
     }
@@ -373,10 +382,10 @@ impl UwsService {
     }
 
     pub(crate) fn cancel_running(&self, id: &str) {
-        if let Ok(r) = self.running.lock() {
-            if let Some(t) = r.get(id) {
-                t.cancel();
-            }
+        if let Ok(r) = self.running.lock()
+            && let Some(t) = r.get(id)
+        {
+            t.cancel();
         }
     }
 

@@ -1,5 +1,6 @@
 //! ABORT and the execution duration really stop database work: the query database has ONE read-only connection,
 //! so a long query that kept running would hold it and a following trivial query could not run.
+#![allow(clippy::unwrap_used)]
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering;

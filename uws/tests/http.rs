@@ -1,5 +1,6 @@
 //! The UWS REST binding end to end, through actix, with the demo runner (its parameters choose what a job does:
 //! see `uws::demo`).
+#![allow(clippy::unwrap_used)]
 
 #[macro_use]
 mod common;

@@ -1,5 +1,6 @@
 //! A real process killed with SIGKILL while a job runs, then started again over the same directory: the job that
 //! was executing ends in ERROR saying why, finished jobs and their results are still there, and queued jobs run.
+#![allow(clippy::unwrap_used)]
 
 use std::io::{BufRead as _, BufReader, Read as _, Write as _};
 use std::net::{SocketAddr, TcpStream};

@@ -184,7 +184,37 @@ async fn bench(jobs: usize) -> Res<()> {
     }
     println!("POST -> COMPLETED (client sees it): {}", stats(lat));
 
-    // 3. list and job pages with many jobs of one owner
+    // 3. how fast a blocked WAIT returns once the phase changes: a client waits on a PENDING job, another sends
+    //    PHASE=RUN; measured from sending RUN to the waiter's answer (an upper bound: it includes the RUN request)
+    let (mut wake, mut run_rt) = (Vec::new(), Vec::new());
+    for _ in 0..50 {
+        let (_, loc, _) = http(addr, "POST", "/async", "SLEEP_MS=1000", None).await?;
+        let path = job_path(&loc);
+        let waiter = {
+            let path = path.clone();
+            tokio::spawn(async move {
+                let r = http(addr, "GET", &format!("{path}?WAIT=30"), "", None).await;
+                (Instant::now(), r)
+            })
+        };
+        tokio::time::sleep(Duration::from_millis(100)).await; // the waiter is blocked by now
+        let t0 = Instant::now();
+        http(addr, "POST", &format!("{path}/phase"), "PHASE=RUN", None).await?;
+        run_rt.push(t0.elapsed());
+        let (t1, r) = waiter.await?;
+        let (_, _, doc) = r?;
+        if phase(&doc) == "PENDING" {
+            return Err("WAIT returned without a phase change".into());
+        }
+        wake.push(t1 - t0);
+    }
+    println!(
+        "WAIT wake-up after PHASE=RUN is sent: {}; the RUN request alone: {}",
+        stats(wake),
+        stats(run_rt)
+    );
+
+    // 4. list and job pages with many jobs of one owner
     let t = Instant::now();
     let mut last = String::new();
     for _ in 0..jobs {

@@ -16,6 +16,12 @@ pub use migrate::LATEST as SCHEMA_VERSION;
 const JOB_COLUMNS: &str = "id, run_id, owner, phase, creation, start_time, end_time, execution_duration, \
                            destruction, error_message, error_type, error_detail_mime";
 
+/// Parameters per INSERT statement (SQLite allows 32766 bound values; PostgreSQL 65535).
+const PARAMS_PER_INSERT: usize = 1000;
+
+/// Columns of a job list entry.
+const LIST_COLUMNS: &str = "id, run_id, owner, phase, creation";
+
 /// Phases in which a job still counts against its owner's limit.
 const ACTIVE: &str = "('PENDING', 'QUEUED', 'EXECUTING', 'HELD', 'SUSPENDED')";
 
@@ -122,8 +128,28 @@ impl Store {
             tx.rollback().await?;
             return Ok(false);
         }
-        for (i, p) in job.params.iter().enumerate() {
-            insert_param(&mut tx, &job.id, Some(i as i64), p).await?;
+        // All parameters in one statement (a round trip per parameter would dominate job creation).
+        for (c, chunk) in job.params.chunks(PARAMS_PER_INSERT).enumerate() {
+            let mut sql = String::from(
+                "INSERT INTO uws_param (job_id, seq, name, value, by_reference, is_post) VALUES ",
+            );
+            let mut args: Vec<Arg> = vec![job.id.as_str().into()];
+            for (i, p) in chunk.iter().enumerate() {
+                let first = args.len() + 1;
+                if i > 0 {
+                    sql.push_str(", ");
+                }
+                sql.push_str(&format!("($1, {})", placeholders(first, 5)));
+                let seq = c * PARAMS_PER_INSERT + i;
+                args.extend([
+                    Arg::Int(seq as i64),
+                    p.name.as_str().into(),
+                    p.value.as_str().into(),
+                    Arg::Int(p.by_reference as i64),
+                    Arg::Int(p.is_post as i64),
+                ]);
+            }
+            tx.execute(&sql, &args).await?;
         }
         tx.commit().await?;
         Ok(true)
@@ -229,7 +255,7 @@ impl Store {
         Ok(rows.first().and_then(|r| r.first()).and_then(text))
     }
 
-    /// Jobs of one owner (summaries without parameters or results): oldest first, or the `last` newest first.
+    /// Jobs of one owner as list entries (id, runId, owner, phase, creation time; the rest left empty): oldest first, or the `last` newest first.
     /// The `(list, owner, creation)` index serves every variant, so LAST=n reads n rows whatever the list's size.
     pub async fn list(
         &self,
@@ -237,7 +263,7 @@ impl Store {
         owner: &str,
         f: &ListFilter,
     ) -> Result<Vec<Job>, UwsError> {
-        let mut sql = format!("SELECT {JOB_COLUMNS} FROM uws_job WHERE list = $1 AND owner = $2");
+        let mut sql = format!("SELECT {LIST_COLUMNS} FROM uws_job WHERE list = $1 AND owner = $2");
         let mut args: Vec<Arg> = vec![list.into(), owner.into()];
         if f.phases.is_empty() {
             sql.push_str(" AND phase <> 'ARCHIVED'");
@@ -400,7 +426,7 @@ impl Store {
             .await?;
         }
         for p in params {
-            insert_param(&mut tx, id, None, p).await?;
+            insert_param(&mut tx, id, p).await?;
             if p.name.eq_ignore_ascii_case("RUNID") {
                 tx.execute(
                     "UPDATE uws_job SET run_id = $1 WHERE id = $2",
@@ -493,31 +519,20 @@ impl Store {
     }
 }
 
-/// Inserts one parameter, at position `seq` or after the job's last one.
-async fn insert_param(
-    tx: &mut almagest_db::exec::Tx,
-    id: &str,
-    seq: Option<i64>,
-    p: &Param,
-) -> Result<(), UwsError> {
-    let (sql, mut args): (&str, Vec<Arg>) = match seq {
-        Some(seq) => (
-            "INSERT INTO uws_param (job_id, seq, name, value, by_reference, is_post) VALUES ($1, $2, $3, $4, $5, $6)",
-            vec![id.into(), Arg::Int(seq)],
-        ),
-        None => (
-            "INSERT INTO uws_param (job_id, seq, name, value, by_reference, is_post) \
-             VALUES ($1, (SELECT COALESCE(MAX(seq), -1) + 1 FROM uws_param WHERE job_id = $1), $2, $3, $4, $5)",
-            vec![id.into()],
-        ),
-    };
-    args.extend([
-        p.name.as_str().into(),
-        p.value.as_str().into(),
-        Arg::Int(p.by_reference as i64),
-        Arg::Int(p.is_post as i64),
-    ]);
-    tx.execute(sql, &args).await?;
+/// Appends one parameter after the job's last one.
+async fn insert_param(tx: &mut almagest_db::exec::Tx, id: &str, p: &Param) -> Result<(), UwsError> {
+    tx.execute(
+        "INSERT INTO uws_param (job_id, seq, name, value, by_reference, is_post) \
+         VALUES ($1, (SELECT COALESCE(MAX(seq), -1) + 1 FROM uws_param WHERE job_id = $1), $2, $3, $4, $5)",
+        &[
+            id.into(),
+            p.name.as_str().into(),
+            p.value.as_str().into(),
+            Arg::Int(p.by_reference as i64),
+            Arg::Int(p.is_post as i64),
+        ],
+    )
+    .await?;
     Ok(())
 }
 

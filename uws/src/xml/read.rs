@@ -115,10 +115,10 @@ fn elements(doc: &str) -> Result<Vec<Element>, XmlError> {
                 open.pop();
             }
             (_, Event::Text(t)) => {
-                if let Some(&i) = open.last() {
-                    if let Some(el) = out.get_mut(i) {
-                        el.text.push_str(&t.xml10_content());
-                    }
+                if let Some(&i) = open.last()
+                    && let Some(el) = out.get_mut(i)
+                {
+                    el.text.push_str(&t.xml10_content());
                 }
             }
             (_, Event::GeneralRef(g)) => {
@@ -133,10 +133,10 @@ fn elements(doc: &str) -> Result<Vec<Element>, XmlError> {
                         other => return Err(err(&r, format!("unknown entity &{other};"))),
                     },
                 };
-                if let Some(&i) = open.last() {
-                    if let Some(el) = out.get_mut(i) {
-                        el.text.push(c);
-                    }
+                if let Some(&i) = open.last()
+                    && let Some(el) = out.get_mut(i)
+                {
+                    el.text.push(c);
                 }
             }
             (_, Event::Eof) => break,

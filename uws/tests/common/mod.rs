@@ -1,5 +1,6 @@
 //! Shared set-up of the end-to-end tests: a job list over a SQLite file and a local byte store, served by actix
 //! with the demo runner; the `X-Test-User` header stands for an authenticated user.
+#![allow(clippy::unwrap_used)]
 #![allow(dead_code)]
 
 use actix_web::dev::ServiceResponse;
