@@ -1,1 +1,0 @@
-//! almagest-vospace (skeleton)

@@ -1,0 +1,784 @@
+//! The VOSpace operations (VOSpace 2.1 §6) over the node store and the byte store, independent of HTTP: the
+//! handlers in `http` and the transfer runner call these.
+
+use crate::bytes::{ByteStore, UploadError};
+use crate::config::VospaceConfig;
+use crate::error::Fault;
+use crate::model::{Node, NodeKind, Property, props, truthy};
+use crate::path::{Identifiers, NodePath};
+use crate::perm::Caller;
+use crate::store::{NodeStore, PermissionChange, new_id, new_node};
+use crate::xml::read::NodeDoc;
+use bytes::Bytes;
+use futures_util::Stream;
+use std::collections::HashSet;
+use std::sync::Mutex;
+
+/// A VOSpace service: configuration, node store, byte store, accounts.
+#[derive(Debug)]
+pub struct Vospace {
+    /// Configuration.
+    pub cfg: VospaceConfig,
+    /// `vos://` identifiers of this service.
+    pub ids: Identifiers,
+    /// Node metadata.
+    pub store: NodeStore,
+    /// Node contents.
+    pub bytes: ByteStore,
+    /// Accounts (groups of callers); `None` serves anonymous callers only.
+    pub accounts: Option<accounts::Accounts>,
+    /// When the service started (VOSI availability).
+    pub up_since: String,
+    homes: Mutex<HashSet<String>>,
+}
+
+/// An upload request.
+#[derive(Debug, Clone, Default)]
+pub struct UploadMeta {
+    /// `Content-Length`, if announced (checked against quota and size limit before reading the body).
+    pub length: Option<u64>,
+    /// MIME type to record (`Content-Type`).
+    pub content_type: Option<String>,
+    /// Expected MD5 (base64) from a `digest: md5=...` or `Content-MD5` header.
+    pub md5_base64: Option<String>,
+}
+
+impl Vospace {
+    /// Opens the service over a database pool and a byte store, creating the node tables, and sweeps what an
+    /// earlier run left behind (partial uploads, replaced contents, expired tickets).
+    pub async fn open(
+        cfg: VospaceConfig,
+        pool: almagest_db::exec::Pool,
+        op: opendal::Operator,
+        accounts: Option<accounts::Accounts>,
+    ) -> Result<Vospace, Fault> {
+        let store = NodeStore::open(pool).await?;
+        let svc = Vospace {
+            ids: Identifiers::new(&cfg.ivo_id),
+            cfg,
+            store,
+            bytes: ByteStore::new(op),
+            accounts,
+            up_since: crate::model::now(),
+            homes: Mutex::new(HashSet::new()),
+        };
+        let swept = svc.sweep(true).await?;
+        let tickets = svc.store.sweep_tickets().await?;
+        tracing::info!(swept, tickets, "VOSpace opened");
+        Ok(svc)
+    }
+
+    /// Deletes garbage contents (with `pending`, also uploads that never committed: only safe at start-up).
+    pub async fn sweep(&self, pending: bool) -> Result<usize, Fault> {
+        let keys = self.store.garbage(pending).await?;
+        let mut n = 0;
+        for k in keys {
+            if self.bytes.delete(&k).await.is_ok() {
+                self.store.forget_garbage(&k).await?;
+                n += 1;
+            }
+        }
+        Ok(n)
+    }
+
+    /// The caller of a request: its groups are looked up, and its home container is created at its first
+    /// request (so `almagest user add` needs nothing else, even while the server runs).
+    pub async fn caller(&self, principal: Option<&accounts::Principal>) -> Result<Caller, Fault> {
+        let Some(p) = principal else {
+            return Ok(Caller::anonymous());
+        };
+        let known = self
+            .homes
+            .lock()
+            .map(|h| h.contains(&p.name))
+            .unwrap_or(false);
+        if !known {
+            self.store
+                .ensure_home(&p.name, self.cfg.default_quota.min(i64::MAX as u64) as i64)
+                .await?;
+            if let Ok(mut h) = self.homes.lock() {
+                h.insert(p.name.clone());
+            }
+        }
+        let groups = match &self.accounts {
+            Some(a) => a
+                .groups_of(&p.name)
+                .await
+                .map_err(|e| Fault::Internal(e.to_string()))?,
+            None => vec![],
+        };
+        Ok(Caller::user(&p.name, groups))
+    }
+
+    /// The node at `path`, checking the ancestors: a missing one is ContainerNotFound, a LinkNode one LinkFound
+    /// (§6.2), and a missing node NodeNotFound.
+    pub async fn resolve(&self, path: &NodePath) -> Result<Node, Fault> {
+        self.check_ancestors(path).await?;
+        self.store
+            .get(path)
+            .await?
+            .ok_or_else(|| Fault::NodeNotFound(self.ids.uri(path)))
+    }
+
+    async fn check_ancestors(&self, path: &NodePath) -> Result<Node, Fault> {
+        let mut parent = crate::store::root_node();
+        for a in path.ancestors() {
+            let node = self
+                .store
+                .get(&a)
+                .await?
+                .ok_or_else(|| Fault::ContainerNotFound(self.ids.uri(&a)))?;
+            match node.kind {
+                NodeKind::Container => parent = node,
+                NodeKind::Link => {
+                    return Err(Fault::LinkFound(format!(
+                        "{} is a LinkNode to {}",
+                        self.ids.uri(&a),
+                        node.target.as_deref().unwrap_or("")
+                    )));
+                }
+                _ => {
+                    return Err(Fault::ContainerNotFound(format!(
+                        "{} is not a container",
+                        self.ids.uri(&a)
+                    )));
+                }
+            }
+        }
+        Ok(parent)
+    }
+
+    fn must_read(&self, caller: &Caller, node: &Node) -> Result<(), Fault> {
+        if caller.can_read(node) {
+            Ok(())
+        } else if caller.name.is_none() {
+            Err(Fault::NotAuthenticated(format!(
+                "{} is not public: authenticate to read it",
+                self.ids.uri(&node.path)
+            )))
+        } else {
+            Err(Fault::PermissionDenied(format!(
+                "you may not read {}",
+                self.ids.uri(&node.path)
+            )))
+        }
+    }
+
+    fn must_write(&self, caller: &Caller, node: &Node) -> Result<(), Fault> {
+        if caller.can_write(node) {
+            Ok(())
+        } else if caller.name.is_none() {
+            Err(Fault::NotAuthenticated(format!(
+                "anonymous callers cannot change {}",
+                self.ids.uri(&node.path)
+            )))
+        } else {
+            Err(Fault::PermissionDenied(format!(
+                "you may not write {}",
+                self.ids.uri(&node.path)
+            )))
+        }
+    }
+
+    /// getNode (§6.3.1): the node, and for a container up to `limit` children starting at child URI `from`.
+    pub async fn get_node(
+        &self,
+        caller: &Caller,
+        path: &NodePath,
+        from: Option<&str>,
+        limit: Option<u64>,
+    ) -> Result<(Node, Vec<Node>), Fault> {
+        let node = self.resolve(path).await?;
+        self.must_read(caller, &node)?;
+        if node.kind != NodeKind::Container {
+            return Ok((node, vec![]));
+        }
+        let from_name = match from {
+            Some(uri) => {
+                let p = self.ids.path_of(uri)?;
+                if p.parent() != node.path || p.is_root() {
+                    return Err(Fault::InvalidUri(format!(
+                        "{uri} is not a child of {}",
+                        self.ids.uri(path)
+                    )));
+                }
+                Some(p.name().to_string())
+            }
+            None => None,
+        };
+        let limit = limit
+            .unwrap_or(self.cfg.page_limit)
+            .min(self.cfg.page_limit);
+        let children = self
+            .store
+            .children(&node.path, from_name.as_deref(), limit)
+            .await?;
+        Ok((node, children))
+    }
+
+    /// createNode (§6.2.1).
+    pub async fn create_node(
+        &self,
+        caller: &Caller,
+        path: &NodePath,
+        doc: &NodeDoc,
+    ) -> Result<Node, Fault> {
+        let uri_path = self.ids.path_of(&doc.uri)?;
+        let path = if path.name() == ".auto" {
+            path.parent().child(&new_id())?
+        } else {
+            if uri_path != *path {
+                return Err(Fault::InvalidUri(format!(
+                    "the node URI {} does not match the path of the request ({})",
+                    doc.uri,
+                    self.ids.uri(path)
+                )));
+            }
+            path.clone()
+        };
+        if path.is_root() {
+            return Err(Fault::DuplicateNode(self.ids.base()));
+        }
+        if path.name() == ".null" {
+            return Err(Fault::InvalidUri("'.null' is reserved".into()));
+        }
+        let parent = self.check_ancestors(&path).await?;
+        if path.segments().len() == 1 {
+            return Err(Fault::PermissionDenied(
+                "top-level containers are the users' homes, created by the service".into(),
+            ));
+        }
+        self.must_write(caller, &parent)?;
+        if parent.is_immutable() {
+            return Err(Fault::PermissionDenied(format!(
+                "{} is immutable",
+                self.ids.uri(&parent.path)
+            )));
+        }
+        let kind = doc.kind.unwrap_or(NodeKind::Data);
+        let mut node = new_node(path.clone(), kind, caller.name.as_deref());
+        if kind == NodeKind::Link {
+            let target = doc.target.as_deref().map(str::trim).unwrap_or("");
+            if target.is_empty() {
+                return Err(Fault::InvalidArgument("a LinkNode needs a <target>".into()));
+            }
+            if Identifiers::is_vos(target) {
+                // a link inside this service must name a valid path (it may not exist yet)
+                if target.contains('!') || target.contains('~') {
+                    let _ = self.ids.path_of(target)?;
+                }
+            } else if !target.contains(':') {
+                return Err(Fault::InvalidUri(format!(
+                    "the link target '{target}' is not a URI"
+                )));
+            }
+            node.target = Some(target.to_string());
+        }
+        let (changes, perms) = self.property_changes(caller, None, &doc.properties)?;
+        apply_perms(&mut node, &perms);
+        for (u, v) in changes {
+            if let Some(v) = v {
+                node.props.push((u, v));
+            }
+        }
+        self.store.insert(&node, &self.ids.uri(&path)).await?;
+        Ok(node)
+    }
+
+    /// Turns requested properties into stored changes, refusing changes to read-only ones (PermissionDenied,
+    /// §6.2.1/§6.3.2) and permission changes by anyone but the owner. A read-only property sent back with its
+    /// current value is accepted unchanged (clients post back what they read).
+    fn property_changes(
+        &self,
+        caller: &Caller,
+        existing: Option<&Node>,
+        requested: &[Property],
+    ) -> Result<(Vec<(String, Option<String>)>, PermissionChange), Fault> {
+        let current: Vec<Property> = existing.map(crate::view::properties).unwrap_or_default();
+        let mut changes = Vec::new();
+        let mut perms = PermissionChange::default();
+        for p in requested {
+            if props::is_read_only(&p.uri) {
+                let same = current.iter().any(|c| {
+                    c.uri == p.uri
+                        && c.value.as_deref().map(str::trim) == p.value.as_deref().map(str::trim)
+                });
+                if same {
+                    continue;
+                }
+                return Err(Fault::PermissionDenied(format!(
+                    "property {} is read-only",
+                    p.uri
+                )));
+            }
+            let owner_only = [
+                props::PUBLICREAD,
+                props::ISPUBLIC,
+                props::GROUPREAD,
+                props::GROUPWRITE,
+            ];
+            if owner_only.contains(&p.uri.as_str()) {
+                let unchanged = current.iter().any(|c| c.uri == p.uri && c.value == p.value);
+                if unchanged {
+                    continue;
+                }
+                if let Some(n) = existing {
+                    if !caller.owns(n) {
+                        return Err(Fault::PermissionDenied(format!(
+                            "only the owner of {} may change its permissions",
+                            self.ids.uri(&n.path)
+                        )));
+                    }
+                }
+                let value = p.value.as_deref().map(str::trim).filter(|v| !v.is_empty());
+                match p.uri.as_str() {
+                    props::PUBLICREAD | props::ISPUBLIC => {
+                        let v = value.unwrap_or("false");
+                        if !matches!(
+                            v.to_ascii_lowercase().as_str(),
+                            "true" | "false" | "1" | "0" | "yes" | "no"
+                        ) {
+                            return Err(Fault::InvalidArgument(format!(
+                                "{} must be true or false, not '{v}'",
+                                p.uri
+                            )));
+                        }
+                        perms.public_read = Some(truthy(v));
+                    }
+                    props::GROUPREAD => perms.group_read = Some(value.map(str::to_string)),
+                    _ => perms.group_write = Some(value.map(str::to_string)),
+                }
+                continue;
+            }
+            if p.value.as_ref().is_some_and(|v| v.len() > 64 * 1024) {
+                return Err(Fault::InvalidArgument(format!(
+                    "the value of {} is longer than 64 KiB",
+                    p.uri
+                )));
+            }
+            if !p.uri.contains(':') {
+                return Err(Fault::InvalidArgument(format!(
+                    "property identifier '{}' is not a URI",
+                    p.uri
+                )));
+            }
+            changes.push((p.uri.clone(), p.value.clone()));
+        }
+        Ok((changes, perms))
+    }
+
+    /// setNode (§6.3.2): adds, changes (and with `xsi:nil`, deletes) properties; returns the updated node.
+    pub async fn set_node(
+        &self,
+        caller: &Caller,
+        path: &NodePath,
+        doc: &NodeDoc,
+    ) -> Result<Node, Fault> {
+        let uri_path = self.ids.path_of(&doc.uri)?;
+        if uri_path != *path {
+            return Err(Fault::InvalidUri(format!(
+                "the node URI {} does not match the path of the request ({})",
+                doc.uri,
+                self.ids.uri(path)
+            )));
+        }
+        let node = self.resolve(path).await?;
+        if path.is_root() {
+            return Err(Fault::PermissionDenied(
+                "the root container cannot be changed".into(),
+            ));
+        }
+        self.must_write(caller, &node)?;
+        if let Some(k) = doc.kind {
+            if k != node.kind && !(node.kind.holds_data() && k.holds_data()) {
+                return Err(Fault::InvalidArgument(format!(
+                    "setNode cannot change the type of {} ({} to {})",
+                    doc.uri,
+                    node.kind.type_name(),
+                    k.type_name()
+                )));
+            }
+        }
+        let (changes, perms) = self.property_changes(caller, Some(&node), &doc.properties)?;
+        if !changes.is_empty() || !perms.is_empty() {
+            self.store.update(&node, &changes, &perms).await?;
+        }
+        self.resolve(path).await
+    }
+
+    /// deleteNode (§6.2.4): the node and everything under it.
+    pub async fn delete_node(&self, caller: &Caller, path: &NodePath) -> Result<(), Fault> {
+        let node = self.resolve(path).await?;
+        if path.segments().len() <= 1 {
+            return Err(Fault::PermissionDenied(format!(
+                "{} is a home container (or the root) and cannot be deleted",
+                self.ids.uri(path)
+            )));
+        }
+        let parent = self
+            .store
+            .get(&path.parent())
+            .await?
+            .unwrap_or_else(crate::store::root_node);
+        if !(caller.owns(&node) || caller.can_write(&parent)) {
+            return Err(if caller.name.is_none() {
+                Fault::NotAuthenticated(format!(
+                    "anonymous callers cannot delete {}",
+                    self.ids.uri(path)
+                ))
+            } else {
+                Fault::PermissionDenied(format!("you may not delete {}", self.ids.uri(path)))
+            });
+        }
+        if node.is_immutable() || parent.is_immutable() {
+            return Err(Fault::PermissionDenied(format!(
+                "{} is immutable",
+                self.ids.uri(path)
+            )));
+        }
+        self.store.delete_subtree(&node).await?;
+        let _ = self.sweep(false).await;
+        Ok(())
+    }
+
+    /// Where an upload goes: the node at `path` (created as a DataNode owned by `owner` if missing), after
+    /// checking the caller may write it.
+    pub async fn upload_target(
+        &self,
+        caller: &Caller,
+        path: &NodePath,
+        owner: Option<&str>,
+    ) -> Result<Node, Fault> {
+        let parent = self.check_ancestors(path).await?;
+        match self.store.get(path).await? {
+            Some(n) => {
+                if !n.kind.holds_data() {
+                    return Err(Fault::InvalidArgument(format!(
+                        "{} is a {}: only data nodes hold bytes",
+                        self.ids.uri(path),
+                        n.kind.type_name()
+                    )));
+                }
+                self.must_write(caller, &n)?;
+                if n.is_immutable() {
+                    return Err(Fault::PermissionDenied(format!(
+                        "{} is immutable",
+                        self.ids.uri(path)
+                    )));
+                }
+                Ok(n)
+            }
+            None => {
+                if path.segments().len() < 2 {
+                    return Err(Fault::PermissionDenied(
+                        "files go inside a home container".into(),
+                    ));
+                }
+                self.must_write(caller, &parent)?;
+                let n = new_node(
+                    path.clone(),
+                    NodeKind::Data,
+                    owner.or(caller.name.as_deref()),
+                );
+                match self.store.insert(&n, &self.ids.uri(path)).await {
+                    Ok(()) => Ok(n),
+                    // created meanwhile by a concurrent writer: write into it
+                    Err(Fault::DuplicateNode(_)) => self
+                        .store
+                        .get(path)
+                        .await?
+                        .ok_or_else(|| Fault::NodeNotFound(self.ids.uri(path))),
+                    Err(e) => Err(e),
+                }
+            }
+        }
+    }
+
+    /// Writes the bytes of a data node: streams `body` to a new object, checks size, quota and digest, then
+    /// commits it (compare-and-set: concurrent writers end with one complete content, the last commit). On any
+    /// failure the node keeps its previous content and the partial object is deleted.
+    pub async fn upload<S, E>(&self, node: Node, body: S, meta: &UploadMeta) -> Result<Node, Fault>
+    where
+        S: Stream<Item = Result<Bytes, E>> + Unpin,
+        E: std::fmt::Display,
+    {
+        let uri = self.ids.uri(&node.path);
+        if let Some(len) = meta.length {
+            if len > self.cfg.max_file_bytes {
+                return Err(Fault::TooLarge(format!(
+                    "{len} bytes is more than the {} bytes one file may have",
+                    self.cfg.max_file_bytes
+                )));
+            }
+            self.check_room(&node, len as i64).await?;
+        }
+        let key = ByteStore::new_key();
+        self.store.register_pending(&key).await?;
+        let written = match self.bytes.write(&key, body, self.cfg.max_file_bytes).await {
+            Ok(w) => w,
+            Err(e) => {
+                let _ = self.store.forget_garbage(&key).await;
+                return Err(match e {
+                    UploadError::Body(m) => {
+                        Fault::InvalidData(format!("the upload to {uri} was interrupted: {m}"))
+                    }
+                    UploadError::TooLarge(l) => {
+                        Fault::TooLarge(format!("more than the {l} bytes one file may have"))
+                    }
+                    UploadError::Store(f) => f,
+                });
+            }
+        };
+        let fail = |f: Fault| async {
+            let _ = self.bytes.delete(&key).await;
+            let _ = self.store.forget_garbage(&key).await;
+            Err(f)
+        };
+        if let Some(len) = meta.length {
+            if len != written.length {
+                return fail(Fault::InvalidData(format!(
+                    "Content-Length announced {len} bytes but {} arrived",
+                    written.length
+                )))
+                .await;
+            }
+        }
+        if let Some(expected) = &meta.md5_base64 {
+            if expected.trim() != written.md5_base64
+                && !expected.trim().eq_ignore_ascii_case(&written.md5)
+            {
+                return fail(Fault::DigestMismatch(format!(
+                    "the MD5 of the bytes received ({}) is not the one announced ({expected})",
+                    written.md5_base64
+                )))
+                .await;
+            }
+        }
+        let mut current = node;
+        for _ in 0..16 {
+            match self
+                .store
+                .commit_content(
+                    &current,
+                    current.blob.as_deref(),
+                    current.length,
+                    &key,
+                    written.length as i64,
+                    &written.md5,
+                    meta.content_type.as_deref(),
+                )
+                .await
+            {
+                Ok(Some(_)) => {
+                    let _ = self.sweep(false).await;
+                    return self
+                        .store
+                        .get(&current.path)
+                        .await?
+                        .ok_or_else(|| Fault::NodeNotFound(uri.clone()));
+                }
+                Ok(None) => {
+                    // another writer committed first: retry against its content
+                    match self.store.get(&current.path).await? {
+                        Some(n) if n.id == current.id => current = n,
+                        _ => {
+                            return fail(Fault::NodeNotFound(format!(
+                                "{uri} was deleted during the upload"
+                            )))
+                            .await;
+                        }
+                    }
+                }
+                Err(f) => return fail(f).await,
+            }
+        }
+        fail(Fault::NodeBusy(format!(
+            "{uri} is being written by others; try again"
+        )))
+        .await
+    }
+
+    /// Whether `len` more bytes (replacing the node's current content) fit in its home's quota.
+    async fn check_room(&self, node: &Node, len: i64) -> Result<(), Fault> {
+        let Some(home) = node.path.home() else {
+            return Ok(());
+        };
+        let Some(h) = self.store.get(&home).await? else {
+            return Ok(());
+        };
+        if let Some(q) = h.quota {
+            let delta = len - node.length;
+            if delta > 0 && h.used + delta > q {
+                return Err(Fault::QuotaExceeded(format!(
+                    "{len} bytes do not fit in {}: {} of its {q} bytes are used",
+                    self.ids.uri(&home),
+                    h.used
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// The data node to read at `path` for `caller`, following LinkNodes inside this service (up to 8).
+    pub async fn readable_data(&self, caller: &Caller, path: &NodePath) -> Result<Node, Fault> {
+        let mut p = path.clone();
+        for _ in 0..8 {
+            let n = self.resolve(&p).await?;
+            self.must_read(caller, &n)?;
+            match n.kind {
+                NodeKind::Link => {
+                    let t = n.target.clone().unwrap_or_default();
+                    p = self.ids.path_of(&t).map_err(|_| {
+                        Fault::InvalidArgument(format!(
+                            "{} links outside this service, to {t}",
+                            self.ids.uri(&n.path)
+                        ))
+                    })?;
+                }
+                NodeKind::Container => {
+                    return Err(Fault::InvalidArgument(format!(
+                        "{} is a container: it has no bytes",
+                        self.ids.uri(&n.path)
+                    )));
+                }
+                _ => return Ok(n),
+            }
+        }
+        Err(Fault::InvalidArgument(format!(
+            "{} is a chain of more than 8 links",
+            self.ids.uri(path)
+        )))
+    }
+
+    /// moveNode and copyNode (§6.2.2, §6.2.3): `dest` is the new path, or an existing container to put the node
+    /// into. Returns the path it ends at.
+    pub async fn move_or_copy(
+        &self,
+        caller: &Caller,
+        from: &NodePath,
+        dest: &NodePath,
+        keep: bool,
+    ) -> Result<NodePath, Fault> {
+        let node = self.resolve(from).await?;
+        if from.segments().len() <= 1 {
+            return Err(Fault::PermissionDenied(format!(
+                "{} cannot be moved or copied",
+                self.ids.uri(from)
+            )));
+        }
+        if keep {
+            self.must_read(caller, &node)?;
+        } else {
+            let parent = self
+                .store
+                .get(&from.parent())
+                .await?
+                .unwrap_or_else(crate::store::root_node);
+            if !(caller.owns(&node) || caller.can_write(&parent)) {
+                return Err(Fault::PermissionDenied(format!(
+                    "you may not move {}",
+                    self.ids.uri(from)
+                )));
+            }
+            if node.is_immutable() {
+                return Err(Fault::PermissionDenied(format!(
+                    "{} is immutable",
+                    self.ids.uri(from)
+                )));
+            }
+        }
+        let mut to = if dest.name() == ".auto" {
+            dest.parent().child(&new_id())?
+        } else {
+            dest.clone()
+        };
+        if let Some(existing) = self.store.get(&to).await? {
+            if existing.kind == NodeKind::Container {
+                to = to.child(from.name())?;
+            } else {
+                return Err(Fault::DuplicateNode(self.ids.uri(&to)));
+            }
+        }
+        if to.starts_with(from) {
+            return Err(Fault::InvalidUri(format!(
+                "{} cannot go inside itself",
+                self.ids.uri(from)
+            )));
+        }
+        let parent = self.check_ancestors(&to).await?;
+        if to.segments().len() < 2 {
+            return Err(Fault::PermissionDenied(
+                "nodes go inside a home container".into(),
+            ));
+        }
+        self.must_write(caller, &parent)?;
+        if self.store.get(&to).await?.is_some() {
+            return Err(Fault::DuplicateNode(self.ids.uri(&to)));
+        }
+        if keep {
+            self.copy_tree(caller, &node, &to).await?;
+        } else {
+            self.store
+                .move_subtree(&node, &to, &self.ids.uri(&to))
+                .await?;
+        }
+        Ok(to)
+    }
+
+    async fn copy_tree(&self, caller: &Caller, root: &Node, to: &NodePath) -> Result<(), Fault> {
+        let mut nodes = vec![root.clone()];
+        if root.kind == NodeKind::Container {
+            nodes.extend(self.store.descendants(&root.path).await?);
+        }
+        let total: i64 = nodes.iter().map(|n| n.length).sum();
+        if let Some(first) = nodes.first() {
+            let mut probe = first.clone();
+            probe.path = to.clone();
+            probe.length = 0;
+            self.check_room(&probe, total).await?;
+        }
+        for n in nodes {
+            let rel = &n.path.segments()[root.path.segments().len()..];
+            let mut segs: Vec<String> = to.segments().to_vec();
+            segs.extend(rel.iter().cloned());
+            let path = NodePath::from_segments(&segs)?;
+            let mut copy = n.clone();
+            copy.id = new_id();
+            copy.path = path.clone();
+            copy.owner = caller.name.clone().or(n.owner.clone());
+            copy.quota = None;
+            copy.used = 0;
+            copy.busy = false;
+            if let Some(src) = &n.blob {
+                let key = ByteStore::new_key();
+                self.store.register_pending(&key).await?;
+                if let Err(e) = self.bytes.copy(src, &key).await {
+                    let _ = self.bytes.delete(&key).await;
+                    let _ = self.store.forget_garbage(&key).await;
+                    return Err(e);
+                }
+                copy.blob = Some(key);
+            }
+            if let Err(e) = self.store.insert_copy(&copy, &self.ids.uri(&path)).await {
+                if let Some(k) = &copy.blob {
+                    let _ = self.bytes.delete(k).await;
+                    let _ = self.store.forget_garbage(k).await;
+                }
+                return Err(e);
+            }
+        }
+        Ok(())
+    }
+}
+
+fn apply_perms(node: &mut Node, perms: &PermissionChange) {
+    if let Some(p) = perms.public_read {
+        node.public_read = p;
+    }
+    if let Some(g) = &perms.group_read {
+        node.group_read = g.clone();
+    }
+    if let Some(g) = &perms.group_write {
+        node.group_write = g.clone();
+    }
+}
