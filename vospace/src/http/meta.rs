@@ -32,6 +32,8 @@ pub mod ids {
     pub const PROTOCOLS: &str = "ivo://ivoa.net/std/VOSpace/v2.0#protocols";
     /// CADC files endpoint (bytes by path), needed by `vcp` and `vcat` downloads.
     pub const FILES: &str = "ivo://ivoa.net/std/VOSpace#files-proto";
+    /// CADC recursive delete (a job), needed by `vrm -R`.
+    pub const RECURSIVE_DELETE: &str = "ivo://ivoa.net/std/VOSpace#recursive-delete-proto";
 }
 
 fn with_auth(standard_id: &str, url: String, url_use: &str) -> Capability {
@@ -66,6 +68,7 @@ pub fn capabilities_doc(base: &str) -> String {
         with_auth(ids::SYNC_21, format!("{base}/synctrans"), "full"),
         with_auth(ids::SYNC_20, format!("{base}/synctrans"), "full"),
         with_auth(ids::FILES, format!("{base}/files"), "base"),
+        with_auth(ids::RECURSIVE_DELETE, format!("{base}/recursive-delete"), "full"),
         with_auth(ids::PROPERTIES, format!("{base}/properties"), "full"),
         with_auth(ids::VIEWS, format!("{base}/views"), "full"),
         with_auth(ids::PROTOCOLS, format!("{base}/protocols"), "full"),

@@ -16,8 +16,14 @@ use crate::perm::Caller;
 use crate::service::Vospace;
 use actix_web::{HttpRequest, web};
 
-/// Registers every route of the service.
+/// Registers every route of the service, also under `/auth`: the CADC client, when it authenticates, rewrites
+/// every redirect it follows from `/vospace/...` to `/vospace/auth/...` (cadcutils `netutils.transfer`).
 pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(web::scope("/auth").configure(routes));
+    routes(cfg);
+}
+
+fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/capabilities", web::get().to(meta::capabilities))
         .route("/availability", web::get().to(meta::availability))
         .route("/protocols", web::get().to(meta::protocols))
