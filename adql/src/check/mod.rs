@@ -1,6 +1,7 @@
 //! Checks a parsed query against a catalogue: resolves every table and column (reporting all unknown names at
 //! once, with the closest known ones), types every expression, and computes the metadata of every output column.
 
+mod cast;
 mod expr;
 mod from;
 mod geometry;
