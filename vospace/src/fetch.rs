@@ -47,10 +47,14 @@ pub async fn pull_to_vospace(
         if ctx.is_cancelled() {
             return Err(Fault::Internal("the transfer was aborted".into()));
         }
+        let existed = svc.store.get(&target).await?.is_some();
         let node = svc.upload_target(caller, &target, None).await?;
         svc.store.set_busy(&node, true).await?;
         let r = fetch_into(svc, node.clone(), url).await;
         svc.store.set_busy(&node, false).await?;
+        if r.is_err() && !existed {
+            svc.discard_if_empty(&node).await;
+        }
         match r {
             Ok(()) => return Ok(target),
             Err(

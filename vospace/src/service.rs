@@ -598,6 +598,16 @@ impl Vospace {
         .await
     }
 
+    /// Removes a data node created for an upload that failed, unless content arrived meanwhile (another
+    /// writer): a failed upload into a new name leaves no node behind.
+    pub async fn discard_if_empty(&self, node: &Node) {
+        if let Ok(Some(n)) = self.store.get(&node.path).await {
+            if n.id == node.id && n.blob.is_none() {
+                let _ = self.store.delete_subtree(&n).await;
+            }
+        }
+    }
+
     /// Whether `len` more bytes (replacing the node's current content) fit in its home's quota.
     async fn check_room(&self, node: &Node, len: i64) -> Result<(), Fault> {
         let Some(home) = node.path.home() else {

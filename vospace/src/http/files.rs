@@ -139,8 +139,9 @@ async fn serve(req: &HttpRequest, svc: &Vospace, node: &Node) -> Result<HttpResp
     };
     let body_len = range.end - range.start;
     if req.method() == actix_web::http::Method::HEAD {
-        r.insert_header((header::CONTENT_LENGTH, body_len.to_string()));
-        return Ok(r.finish());
+        // a sized empty body: actix then announces the length without sending anything
+        let none = futures_util::stream::empty::<Result<bytes::Bytes, std::io::Error>>();
+        return Ok(r.body(actix_web::body::SizedStream::new(body_len, Box::pin(none))));
     }
     let Some(key) = &node.blob else {
         return Ok(r.body(""));
@@ -213,7 +214,15 @@ async fn receive(
     };
     let existed = svc.store.get(path).await?.is_some();
     let node = svc.upload_target(caller, path, owner).await?;
-    let node = svc.upload(node, body, &meta).await?;
+    let node = match svc.upload(node.clone(), body, &meta).await {
+        Ok(n) => n,
+        Err(f) => {
+            if !existed {
+                svc.discard_if_empty(&node).await;
+            }
+            return Err(f);
+        }
+    };
     let mut r = HttpResponse::build(if existed {
         StatusCode::OK
     } else {

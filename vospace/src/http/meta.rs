@@ -68,7 +68,11 @@ pub fn capabilities_doc(base: &str) -> String {
         with_auth(ids::SYNC_21, format!("{base}/synctrans"), "full"),
         with_auth(ids::SYNC_20, format!("{base}/synctrans"), "full"),
         with_auth(ids::FILES, format!("{base}/files"), "base"),
-        with_auth(ids::RECURSIVE_DELETE, format!("{base}/recursive-delete"), "full"),
+        with_auth(
+            ids::RECURSIVE_DELETE,
+            format!("{base}/recursive-delete"),
+            "full",
+        ),
         with_auth(ids::PROPERTIES, format!("{base}/properties"), "full"),
         with_auth(ids::VIEWS, format!("{base}/views"), "full"),
         with_auth(ids::PROTOCOLS, format!("{base}/protocols"), "full"),

@@ -55,10 +55,15 @@ pub async fn start() -> Env {
 pub async fn start_with(tune: impl FnOnce(&mut vospace::VospaceConfig)) -> Env {
     let dir = tempfile::tempdir().unwrap();
     let db_url = format!("sqlite://{}", dir.path().join("state.sqlite").display());
-    let db = almagest_db::Database::open(&db_url, &almagest_db::DbOptions::default()).await.unwrap();
+    let db = almagest_db::Database::open(&db_url, &almagest_db::DbOptions::default())
+        .await
+        .unwrap();
     let pool = db.rw().clone();
     let accounts = accounts::Accounts::open(pool.clone()).await.unwrap();
-    let alice = accounts.add_user("alice", Some("alice-password")).await.unwrap();
+    let alice = accounts
+        .add_user("alice", Some("alice-password"))
+        .await
+        .unwrap();
     let bob = accounts.add_user("bob", None).await.unwrap();
     let carol = accounts.add_user("carol", None).await.unwrap();
     accounts.add_to_group("carol", "team").await.unwrap();
@@ -69,9 +74,13 @@ pub async fn start_with(tune: impl FnOnce(&mut vospace::VospaceConfig)) -> Env {
     tune(&mut cfg);
     let store = dir.path().join("store");
     std::fs::create_dir_all(&store).unwrap();
-    let op = opendal::Operator::new(opendal::services::Fs::default().root(&store.display().to_string())).unwrap();
+    let op =
+        opendal::Operator::new(opendal::services::Fs::default().root(&store.display().to_string()))
+            .unwrap();
     let uws_cfg = vospace::VospaceService::uws_config(&base, dir.path().join("work"));
-    let service = vospace::VospaceService::start(cfg, pool, op, Some(accounts.clone()), uws_cfg).await.unwrap();
+    let service = vospace::VospaceService::start(cfg, pool, op, Some(accounts.clone()), uws_cfg)
+        .await
+        .unwrap();
     let svc2 = service.clone();
     let accounts = actix_web::web::Data::new(accounts);
     let server = actix_web::HttpServer::new(move || {
@@ -87,7 +96,16 @@ pub async fn start_with(tune: impl FnOnce(&mut vospace::VospaceConfig)) -> Env {
     .run();
     let handle = server.handle();
     actix_web::rt::spawn(server);
-    Env { base, addr, alice, bob, carol, dir, server: handle, service }
+    Env {
+        base,
+        addr,
+        alice,
+        bob,
+        carol,
+        dir,
+        server: handle,
+        service,
+    }
 }
 
 #[derive(Debug)]
@@ -102,13 +120,25 @@ impl Resp {
         String::from_utf8_lossy(&self.body).into_owned()
     }
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
     }
 }
 
 /// One request on a fresh connection. `auth` is a bearer token.
-pub async fn req(method: &str, url: &str, auth: Option<&str>, headers: &[(&str, &str)], body: &[u8]) -> Resp {
-    let mut h: Vec<(String, String)> = headers.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect();
+pub async fn req(
+    method: &str,
+    url: &str,
+    auth: Option<&str>,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> Resp {
+    let mut h: Vec<(String, String)> = headers
+        .iter()
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .collect();
     if let Some(t) = auth {
         h.push(("Authorization".into(), format!("Bearer {t}")));
     }
@@ -116,7 +146,13 @@ pub async fn req(method: &str, url: &str, auth: Option<&str>, headers: &[(&str, 
 }
 
 /// Like [`req`], with a declared Content-Length that may differ from the body (to simulate a dropped upload).
-pub async fn raw(method: &str, url: &str, headers: &[(String, String)], body: &[u8], declared_len: Option<usize>) -> Resp {
+pub async fn raw(
+    method: &str,
+    url: &str,
+    headers: &[(String, String)],
+    body: &[u8],
+    declared_len: Option<usize>,
+) -> Resp {
     let rest = url.strip_prefix("http://").unwrap();
     let (host, path) = rest.split_at(rest.find('/').unwrap());
     let mut s = tokio::net::TcpStream::connect(host).await.unwrap();
@@ -124,15 +160,26 @@ pub async fn raw(method: &str, url: &str, headers: &[(String, String)], body: &[
     for (k, v) in headers {
         head.push_str(&format!("{k}: {v}\r\n"));
     }
-    head.push_str(&format!("Content-Length: {}\r\n\r\n", declared_len.unwrap_or(body.len())));
+    head.push_str(&format!(
+        "Content-Length: {}\r\n\r\n",
+        declared_len.unwrap_or(body.len())
+    ));
     s.write_all(head.as_bytes()).await.unwrap();
     if s.write_all(body).await.is_err() {
-        return Resp { status: 0, headers: vec![], body: vec![] };
+        return Resp {
+            status: 0,
+            headers: vec![],
+            body: vec![],
+        };
     }
     if declared_len.is_some_and(|d| d > body.len()) {
         // hang up halfway
         drop(s);
-        return Resp { status: 0, headers: vec![], body: vec![] };
+        return Resp {
+            status: 0,
+            headers: vec![],
+            body: vec![],
+        };
     }
     let mut buf = vec![];
     let _ = s.read_to_end(&mut buf).await;
@@ -143,18 +190,31 @@ fn parse(buf: &[u8]) -> Resp {
     let end = buf.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
     let head = String::from_utf8_lossy(&buf[..end]).into_owned();
     let mut lines = head.split("\r\n");
-    let status = lines.next().unwrap().split_whitespace().nth(1).unwrap().parse().unwrap();
+    let status = lines
+        .next()
+        .unwrap()
+        .split_whitespace()
+        .nth(1)
+        .unwrap()
+        .parse()
+        .unwrap();
     let headers: Vec<(String, String)> = lines
-        .filter_map(|l| l.split_once(':').map(|(k, v)| (k.trim().to_string(), v.trim().to_string())))
+        .filter_map(|l| {
+            l.split_once(':')
+                .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
+        })
         .collect();
     let mut body = buf[end + 4..].to_vec();
-    let chunked = headers.iter().any(|(k, v)| k.eq_ignore_ascii_case("transfer-encoding") && v.contains("chunked"));
+    let chunked = headers
+        .iter()
+        .any(|(k, v)| k.eq_ignore_ascii_case("transfer-encoding") && v.contains("chunked"));
     if chunked {
         let mut out = vec![];
         let mut rest = &body[..];
         loop {
             let nl = rest.windows(2).position(|w| w == b"\r\n").unwrap();
-            let size = usize::from_str_radix(std::str::from_utf8(&rest[..nl]).unwrap().trim(), 16).unwrap();
+            let size = usize::from_str_radix(std::str::from_utf8(&rest[..nl]).unwrap().trim(), 16)
+                .unwrap();
             rest = &rest[nl + 2..];
             if size == 0 {
                 break;
@@ -164,7 +224,11 @@ fn parse(buf: &[u8]) -> Resp {
         }
         body = out;
     }
-    Resp { status, headers, body }
+    Resp {
+        status,
+        headers,
+        body,
+    }
 }
 
 /// A node document.
@@ -184,9 +248,18 @@ pub fn link_xml(uri: &str, target: &str) -> String {
     )
 }
 
-pub fn transfer_xml(target: &str, direction: &str, protocol: Option<&str>, keep: Option<bool>) -> String {
-    let p = protocol.map(|p| format!("<vos:protocol uri=\"{p}\"/>")).unwrap_or_default();
-    let k = keep.map(|k| format!("<vos:keepBytes>{k}</vos:keepBytes>")).unwrap_or_default();
+pub fn transfer_xml(
+    target: &str,
+    direction: &str,
+    protocol: Option<&str>,
+    keep: Option<bool>,
+) -> String {
+    let p = protocol
+        .map(|p| format!("<vos:protocol uri=\"{p}\"/>"))
+        .unwrap_or_default();
+    let k = keep
+        .map(|k| format!("<vos:keepBytes>{k}</vos:keepBytes>"))
+        .unwrap_or_default();
     format!(
         "<vos:transfer xmlns:vos=\"http://www.ivoa.net/xml/VOSpace/v2.0\" version=\"2.1\"><vos:target>{target}</vos:target><vos:direction>{direction}</vos:direction>{p}{k}</vos:transfer>"
     )
@@ -213,7 +286,11 @@ pub fn xmllint_vospace(doc: &str) {
         &xsd[..start]
     );
     let _ = end;
-    let file = std::env::temp_dir().join(format!("vospace-test-{}-{}.xsd", std::process::id(), rand_suffix()));
+    let file = std::env::temp_dir().join(format!(
+        "vospace-test-{}-{}.xsd",
+        std::process::id(),
+        rand_suffix()
+    ));
     std::fs::write(&file, adapted).unwrap();
     let child = Command::new("xmllint")
         .args(["--nonet", "--noout", "--schema"])
@@ -228,10 +305,19 @@ pub fn xmllint_vospace(doc: &str) {
         eprintln!("skipping schema validation: xmllint not installed");
         return;
     };
-    child.stdin.take().unwrap().write_all(doc.as_bytes()).unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(doc.as_bytes())
+        .unwrap();
     let out = child.wait_with_output().unwrap();
     let _ = std::fs::remove_file(&file);
-    assert!(out.status.success(), "invalid against VOSpace-2.1.xsd:\n{}\n---\n{doc}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "invalid against VOSpace-2.1.xsd:\n{}\n---\n{doc}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 fn rand_suffix() -> u64 {
