@@ -125,11 +125,14 @@ async fn run_sync(
     let job = jobs.wait_for_end(&id, SYNC_WAIT).await.map_err(uws_fault)?;
     match job.phase {
         Phase::Completed => Ok((id, job)),
-        Phase::Error => Err(job
-            .error
-            .as_ref()
-            .map(|e| Fault::from_message(&e.message))
-            .unwrap_or_else(|| Fault::Internal(format!("transfer job {id} failed")))),
+        Phase::Error => Err(
+            match job.error.as_ref().map(|e| Fault::from_message(&e.message)) {
+                // an anonymous caller is told to authenticate (401), as on the other endpoints
+                Some(Fault::PermissionDenied(d)) if p.is_none() => Fault::NotAuthenticated(d),
+                Some(f) => f,
+                None => Fault::Internal(format!("transfer job {id} failed")),
+            },
+        ),
         other => Err(Fault::Internal(format!(
             "transfer job {id} did not finish in time (phase {other:?})"
         ))),
