@@ -245,3 +245,36 @@ mod tests {
         );
     }
 }
+
+/// Settings of an S3-compatible byte store.
+#[cfg(feature = "s3")]
+#[derive(Debug, Clone, Default)]
+pub struct S3Settings {
+    /// Bucket.
+    pub bucket: String,
+    /// Endpoint URL (`http://127.0.0.1:9000`, `https://s3.example.org`).
+    pub endpoint: String,
+    /// Region.
+    pub region: String,
+    /// Access key id.
+    pub access_key_id: String,
+    /// Secret access key.
+    pub secret_access_key: String,
+    /// Key prefix inside the bucket.
+    pub root: String,
+}
+
+/// An operator over an S3-compatible store. Installs the process's TLS crypto provider (ring) on first use:
+/// opendal's HTTP transport is built without one to keep aws-lc out of the build.
+#[cfg(feature = "s3")]
+pub fn s3_operator(s: &S3Settings) -> Result<Operator, Fault> {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let b = opendal::services::S3::default()
+        .bucket(&s.bucket)
+        .endpoint(&s.endpoint)
+        .region(if s.region.is_empty() { "us-east-1" } else { &s.region })
+        .access_key_id(&s.access_key_id)
+        .secret_access_key(&s.secret_access_key)
+        .root(if s.root.is_empty() { "/" } else { &s.root });
+    Ok(Operator::new(b)?)
+}

@@ -12,6 +12,7 @@ use crate::ast::{JoinKind, SetOp};
 use crate::check::CheckedQuery;
 use crate::error::{AdqlError, ErrorKind};
 use crate::model::{Cond, Expr, From, OrderKey, Select, SelectExpr, SetExpr};
+use crate::types::Ty;
 use std::fmt::Write as _;
 
 /// The SQL dialects.
@@ -38,6 +39,7 @@ pub fn translate(q: &CheckedQuery, opts: &TranslateOptions) -> Result<String, Ad
         d: opts.dialect,
         out: String::with_capacity(512),
         next_sub: 0,
+        null_as: None,
     };
     if !q.query.with.is_empty() {
         w.out.push_str("WITH ");
@@ -60,6 +62,22 @@ pub(crate) struct Writer {
     d: Dialect,
     out: String,
     next_sub: usize,
+    /// The SQL type to give a NULL first select item of the next SELECT (see `Cond::InQuery`).
+    null_as: Option<&'static str>,
+}
+
+/// The PostgreSQL type of a typed NULL standing for a value of `ty`.
+fn pg_null_type(ty: Ty) -> Option<&'static str> {
+    Some(match ty {
+        Ty::Bool => "BOOLEAN",
+        Ty::Short => "SMALLINT",
+        Ty::Int => "INTEGER",
+        Ty::Long => "BIGINT",
+        Ty::Float => "REAL",
+        Ty::Double => "DOUBLE PRECISION",
+        Ty::Char | Ty::Timestamp | Ty::Point | Ty::Circle | Ty::Polygon => "TEXT",
+        _ => return None,
+    })
 }
 
 /// The alias of the leftmost table of a FROM item (a row variable of that side of a join).
@@ -212,11 +230,17 @@ impl Writer {
         if s.distinct {
             self.out.push_str("DISTINCT ");
         }
+        let null_as = self.null_as.take();
         for (i, (e, name)) in s.items.iter().enumerate() {
             if i > 0 {
                 self.out.push_str(", ");
             }
-            self.expr(e)?;
+            match null_as {
+                Some(t) if i == 0 && e.ty() == Ty::Null => {
+                    let _ = write!(self.out, "CAST(NULL AS {t})");
+                }
+                _ => self.expr(e)?,
+            }
             self.out.push_str(" AS ");
             self.ident(name);
         }
@@ -384,7 +408,13 @@ impl Writer {
                 self.expr(expr)?;
                 self.out
                     .push_str(if *negated { " NOT IN (" } else { " IN (" });
+                // PostgreSQL types a subquery's bare NULL column as text, which then cannot be compared with a
+                // number: give it the type of the value it is compared with.
+                if self.d == Dialect::Postgres && query.types.first() == Some(&Ty::Null) {
+                    self.null_as = pg_null_type(expr.ty());
+                }
                 self.select_expr(query, None)?;
+                self.null_as = None;
                 self.out.push_str("))");
             }
             Cond::Like {

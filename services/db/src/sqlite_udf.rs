@@ -20,8 +20,15 @@ enum Out {
 
 /// Read access to the arguments of one call.
 struct Args {
+    ctx: *mut ffi::sqlite3_context,
     argv: *mut *mut ffi::sqlite3_value,
     argc: usize,
+}
+
+/// Frees a value handed to SQLite with [`Args::keep_prepared`].
+unsafe extern "C" fn drop_prepared_polygon(p: *mut c_void) {
+    // SAFETY: `p` came from Box::into_raw(Box<sky::Polygon>) in `keep_prepared`, and SQLite calls this once.
+    drop(unsafe { Box::from_raw(p.cast::<sky::Polygon>()) });
 }
 
 impl Args {
@@ -95,6 +102,33 @@ impl Args {
     fn shape(&self, i: usize) -> Result<Shape, String> {
         Shape::parse(&self.text(i)?)
     }
+
+    /// The polygon prepared from argument `i` on an earlier row, when the argument is a constant (SQLite keeps
+    /// auxiliary data only for those): a polygon search then parses its polygon once, not once per row.
+    fn prepared_polygon(&self, i: usize) -> Option<&sky::Polygon> {
+        // SAFETY: ctx is the live context; the pointer, if any, was set by `keep_prepared` for this argument of
+        // this function (auxiliary data is per call site and argument, and only adql_in_polygon stores any), and
+        // SQLite keeps it alive at least until the end of this call.
+        unsafe {
+            let p = ffi::sqlite3_get_auxdata(self.ctx, i as c_int);
+            p.cast::<sky::Polygon>().as_ref()
+        }
+    }
+
+    /// Hands a prepared polygon to SQLite for the next rows (it may free it at once; nothing here uses it after).
+    fn keep_prepared(&self, i: usize, polygon: sky::Polygon) {
+        let p = Box::into_raw(Box::new(polygon));
+        // SAFETY: ctx is the live context; ownership of `p` passes to SQLite, which frees it through the
+        // destructor exactly once (at once if it will not keep it).
+        unsafe {
+            ffi::sqlite3_set_auxdata(
+                self.ctx,
+                i as c_int,
+                p.cast::<c_void>(),
+                Some(drop_prepared_polygon),
+            )
+        };
+    }
 }
 
 type Func = fn(&Args) -> Result<Out, String>;
@@ -155,10 +189,17 @@ fn f_in_circle(a: &Args) -> Result<Out, String> {
 }
 
 fn f_in_polygon(a: &Args) -> Result<Out, String> {
+    let (lon, lat) = (a.f64(0)?, a.f64(1)?);
+    if let Some(p) = a.prepared_polygon(2) {
+        return Ok(bool_out(p.contains(lon, lat)));
+    }
     match a.shape(2)? {
-        Shape::Polygon(v) => Ok(bool_out(
-            sky::Polygon::new(&v).contains(a.f64(0)?, a.f64(1)?),
-        )),
+        Shape::Polygon(v) => {
+            let p = sky::Polygon::new(&v);
+            let inside = p.contains(lon, lat);
+            a.keep_prepared(2, p);
+            Ok(bool_out(inside))
+        }
         s => Err(format!(
             "the third argument is a {}, not a polygon",
             s.kind()
@@ -282,6 +323,7 @@ unsafe extern "C" fn trampoline(
     // SAFETY: the user data pointer was set at registration to an element of the 'static `FUNCTIONS`.
     let (name, _, f): Entry = unsafe { *(ffi::sqlite3_user_data(ctx) as *const Entry) };
     let args = Args {
+        ctx,
         argv,
         argc: argc.max(0) as usize,
     };

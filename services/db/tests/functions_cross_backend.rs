@@ -424,7 +424,8 @@ async fn random_geometry_agrees_to_the_bit() {
                adql_contains(poly, adql_circle(lon1, lat1, r)), \
                adql_intersects(poly, adql_polygon(lon1, lat1, lon1 + 1, lat1 * 0.5, lon2, lat2)), \
                adql_area(poly), adql_centroid(poly), adql_healpix(29, lon1, lat1), adql_healpix(7, lon2, lat2), \
-               adql_geometry(poly, 'polygon'), adql_rand(id), adql_truncate(lon1, 3), adql_round(lat1, 4) \
+               adql_geometry(poly, 'polygon'), adql_rand(id), adql_truncate(lon1, 3), adql_round(lat1, 4), \
+               adql_in_polygon(lon1, lat1, '350 -60 30 -60 30 60 350 60') \
                FROM cross_cases ORDER BY id";
     let (a, b) = (
         rows(&lite, sql).await.unwrap(),

@@ -206,3 +206,33 @@ async fn writes_through_the_query_path_fail() {
         vec![vec![Value::Int(1)]]
     );
 }
+
+/// A constant polygon is prepared once for the whole scan (SQLite auxiliary data); the answers must be those of a
+/// polygon prepared afresh for each row.
+#[tokio::test]
+async fn polygon_searches_match_a_fresh_check_per_row() {
+    let (_d, db) = db().await;
+    let vertices = [(10.0, -50.0), (100.0, -50.0), (120.0, 40.0), (10.0, 40.0)];
+    let poly = almagest_db::sky::Polygon::new(&vertices);
+    let text = "10 -50 100 -50 120 40 10 40";
+    let rows = all(
+        &db,
+        &format!(
+            "SELECT id, ra, dec FROM t WHERE adql_in_polygon(ra, dec, '{text}') = 1 ORDER BY id"
+        ),
+    )
+    .await
+    .unwrap();
+    let got: Vec<i64> = rows
+        .iter()
+        .map(|r| match r[0] {
+            Value::Int(i) => i,
+            _ => panic!("{r:?}"),
+        })
+        .collect();
+    let expected: Vec<i64> = (0..1000i64)
+        .filter(|i| poly.contains((*i as f64 * 0.36) % 360.0, ((i % 180) as f64) - 89.5))
+        .collect();
+    assert!(expected.len() > 50, "{}", expected.len());
+    assert_eq!(got, expected);
+}

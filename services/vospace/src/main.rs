@@ -69,14 +69,15 @@ fn operator(s: &Settings) -> anyhow::Result<opendal::Operator> {
         #[cfg(feature = "s3")]
         "s3" => {
             let env = |k: &str| std::env::var(k).unwrap_or_default();
-            let b = opendal::services::S3::default()
-                .bucket(&env("ALMAGEST_S3_BUCKET"))
-                .endpoint(&env("ALMAGEST_S3_ENDPOINT"))
-                .region(&std::env::var("ALMAGEST_S3_REGION").unwrap_or_else(|_| "us-east-1".into()))
-                .access_key_id(&env("ALMAGEST_S3_ACCESS_KEY_ID"))
-                .secret_access_key(&env("ALMAGEST_S3_SECRET_ACCESS_KEY"))
-                .root(&std::env::var("ALMAGEST_S3_ROOT").unwrap_or_else(|_| "/".into()));
-            Ok(opendal::Operator::new(b)?)
+            Ok(vospace::bytes::s3_operator(&vospace::bytes::S3Settings {
+                bucket: env("ALMAGEST_S3_BUCKET"),
+                endpoint: env("ALMAGEST_S3_ENDPOINT"),
+                region: env("ALMAGEST_S3_REGION"),
+                access_key_id: env("ALMAGEST_S3_ACCESS_KEY_ID"),
+                secret_access_key: env("ALMAGEST_S3_SECRET_ACCESS_KEY"),
+                root: env("ALMAGEST_S3_ROOT"),
+            })
+            .map_err(|e| anyhow::anyhow!("{e}"))?)
         }
         other => {
             anyhow::bail!("ALMAGEST_STORE={other}: use fs (or s3 in a build with the s3 feature)")

@@ -53,6 +53,11 @@ pub async fn start() -> Env {
 }
 
 pub async fn start_with(tune: impl FnOnce(&mut vospace::VospaceConfig)) -> Env {
+    start_on(None, tune).await
+}
+
+/// Over a given byte store (`None`: a local directory in the temporary directory).
+pub async fn start_on(op: Option<opendal::Operator>, tune: impl FnOnce(&mut vospace::VospaceConfig)) -> Env {
     let dir = tempfile::tempdir().unwrap();
     let db_url = format!("sqlite://{}", dir.path().join("state.sqlite").display());
     let db = almagest_db::Database::open(&db_url, &almagest_db::DbOptions::default())
