@@ -65,6 +65,7 @@ run taplint taplint
 # 2. pyvo and astroquery
 run pyvo "$VENV/bin/python" "$CONF/tap/pyvo_check.py" "$TAP"
 run astroquery "$VENV/bin/python" "$CONF/tap/astroquery_check.py" "$TAP"
+run stilts "$CONF/tap/stilts_check.sh" "$TAP"
 
 # 3. every XML document we serve, against the official schemas
 run xsd "$CONF/tap/xsd_check.sh" "$ALMAGEST_URL"

@@ -5,7 +5,7 @@ use formats::Value;
 use futures_util::{Stream, StreamExt as _};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
-use sqlx::{PgPool, Row as _, SqlitePool, TypeInfo as _, ValueRef as _};
+use sqlx::{ConnectOptions as _, PgPool, Row as _, SqlitePool, TypeInfo as _, ValueRef as _};
 use std::pin::Pin;
 use std::str::FromStr;
 use std::time::Duration;
@@ -92,7 +92,10 @@ impl Database {
         if url.starts_with("sqlite:") {
             let base = SqliteConnectOptions::from_str(url)
                 .map_err(|e| DbError::Connect(format!("{url}: {e}")))?
-                .busy_timeout(Duration::from_secs(30));
+                .busy_timeout(Duration::from_secs(30))
+                // sqlx would log every bulk INSERT of an ingest (thousands of placeholders) as a slow statement;
+                // queries are logged by the services, with the ADQL, where they are useful.
+                .disable_statement_logging();
             let rw_opts = base
                 .clone()
                 .create_if_missing(true)
@@ -107,7 +110,8 @@ impl Database {
             })
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             let base = PgConnectOptions::from_str(url)
-                .map_err(|e| DbError::Connect(format!("{url}: {e}")))?;
+                .map_err(|e| DbError::Connect(format!("{url}: {e}")))?
+                .disable_statement_logging();
             let rw = PgPoolOptions::new()
                 .max_connections(opts.rw_connections)
                 .connect_with(base.clone())
