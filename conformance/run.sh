@@ -53,9 +53,12 @@ run() {  # name, command...
     tail -n 30 "$OUT/$name.log"; failures+=("$name"); fi
 }
 
-# 1. taplint: every stage; the Totals line must show 0 errors and 0 failures.
+# 1. taplint: every stage but LOC; the Totals line must show 0 errors and 0 failures.
+#    LOC (ObsLocTAP) is left out: STILTS 3.4.7 reports F-LOC-NOTP-1 "No table with name ivoa.obsplan" for every
+#    service without that table, even one that does not declare the ObsLocTAP data model (we serve no ObsLocTAP).
 taplint() {
-  stilts taplint tapurl="$TAP" report=EWF maxrepeat=4 > "$OUT/taplint.txt" 2>&1 || true
+  stilts taplint tapurl="$TAP" stages="TMV TME TMS TMC CPV CAP AVV QGE QPO QAS UWS MDQ OBS UPL EXA" report=EWF \
+    maxrepeat=4 > "$OUT/taplint.txt" 2>&1 || true
   local totals; totals=$(grep -E '^Totals:' "$OUT/taplint.txt" | tail -n 1)
   echo "taplint $totals"
   [[ "$totals" =~ Errors:\ 0\; ]] && [[ "$totals" =~ Failures:\ 0 ]]
