@@ -149,7 +149,13 @@ impl Writer {
     }
 
     fn order_by(&mut self, keys: &[(OrderKey, bool)]) -> Result<(), AdqlError> {
-        for (i, (k, desc)) in keys.iter().enumerate() {
+        // A constant sort key orders nothing, and written out it would be misread: an integer literal as a column
+        // position, and PostgreSQL refuses any other literal ("non-integer constant in ORDER BY"). Leave it out.
+        let constant = |k: &OrderKey| {
+            matches!(k, OrderKey::Expr(e)
+                if e.constant().is_some() || matches!(e, Expr::Str(_) | Expr::Null))
+        };
+        for (i, (k, desc)) in keys.iter().filter(|(k, _)| !constant(k)).enumerate() {
             self.out.push_str(if i == 0 { " ORDER BY " } else { ", " });
             match k {
                 OrderKey::Position(p) => {
