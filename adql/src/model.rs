@@ -277,6 +277,23 @@ impl Expr {
         }
     }
 
+    /// Calls `f` with every column the expression reads (outside subqueries).
+    pub fn for_each_column<'a>(&'a self, f: &mut impl FnMut(&'a ColumnRef)) {
+        match self {
+            Expr::Column(c) => f(c),
+            Expr::Neg(e) | Expr::Scaled(e, _) | Expr::Cast(e, _) => e.for_each_column(f),
+            Expr::Binary(_, a, b, _) => {
+                a.for_each_column(f);
+                b.for_each_column(f);
+            }
+            Expr::Aggregate { arg: Some(a), .. } => a.for_each_column(f),
+            Expr::Builtin(_, args, _) | Expr::Udf { args, .. } | Expr::Coalesce(args, _) => {
+                args.iter().for_each(|a| a.for_each_column(f));
+            }
+            _ => {}
+        }
+    }
+
     /// Whether the expression contains a set function (outside subqueries).
     pub fn has_aggregate(&self) -> bool {
         match self {

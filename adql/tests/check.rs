@@ -224,3 +224,19 @@ fn constant_geometry_and_literal_casts_are_checked_before_running() {
         check(q).unwrap_or_else(|e| panic!("{q}: {e}"));
     }
 }
+
+#[test]
+fn a_set_function_of_outer_columns_only_is_refused_in_a_subquery() {
+    // found by the fuzzer: SQL would make AVG(h.plx) an aggregate of the outer query, inside its WHERE
+    let e = check(
+        "SELECT hip FROM hip.main AS h WHERE h.hip IN (SELECT AVG(h.plx) FROM gaia.dr3_g10 WHERE phot_g_mean_mag > 1)",
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(e.contains("AVG") && e.contains("enclosing query"), "{e}");
+    // with a column of its own FROM it is an ordinary correlated subquery
+    assert!(
+        check("SELECT hip FROM hip.main AS h WHERE h.plx > (SELECT AVG(g.phot_g_mean_mag + 0 * h.plx) FROM gaia.dr3_g10 AS g)")
+            .is_ok()
+    );
+}

@@ -285,6 +285,7 @@ impl Checker<'_> {
                 ),
                 Some(a) => {
                     let (x, m) = self.expr(a, scope, false)?;
+                    outer_aggregate(&x, scope, *func, *span)?;
                     let t = x.ty();
                     let (ty, meta) = match func {
                         AggFn::Count => (Ty::Long, Meta::computed(None, Some("meta.number"))),
@@ -524,6 +525,31 @@ pub(super) fn number_type(n: &str) -> Ty {
 }
 
 /// Whether two types can be compared (`eq_only`: equality, which geometries allow too).
+/// SQL makes a set function whose argument reads only columns of an enclosing query part of that outer query
+/// (SQL:2016 §6.9), where it is then in a WHERE or ON clause or nested in an aggregate; SQLite and PostgreSQL
+/// refuse it. Say so while the names are still ADQL's.
+fn outer_aggregate(x: &Expr, scope: &Scope<'_>, func: AggFn, span: ast::Span) -> Result<(), AdqlError> {
+    if scope.parent.is_none() {
+        return Ok(());
+    }
+    let (mut any, mut local) = (false, false);
+    x.for_each_column(&mut |c| {
+        any = true;
+        local |= scope.is_local(&c.alias);
+    });
+    if any && !local {
+        return Err(type_err(
+            span,
+            format!(
+                "the argument of {} reads only columns of an enclosing query, which would make it a set function \
+                 of that outer query; use a column of this subquery's FROM",
+                agg_name(func)
+            ),
+        ));
+    }
+    Ok(())
+}
+
 fn comparable(a: Ty, b: Ty, eq_only: bool) -> Result<(), String> {
     let ok = a == Ty::Null
         || b == Ty::Null

@@ -101,6 +101,15 @@ pub enum Found<'s> {
 }
 
 impl<'p> Scope<'p> {
+    /// Whether `alias` is a range variable of this query level, not of an enclosing one.
+    pub fn is_local(&self, alias: &str) -> bool {
+        self.ranges.iter().any(|r| {
+            r.cols
+                .iter()
+                .any(|c| matches!(&c.expr, model::Expr::Column(cr) if cr.alias == alias))
+        })
+    }
+
     /// Resolves `[qualifier.]column`.
     pub fn lookup(&self, qualifier: &[Ident], column: &Ident) -> Result<Found<'_>, AdqlError> {
         if qualifier.is_empty() {
