@@ -9,6 +9,9 @@ use std::path::PathBuf;
 
 const QUERIES: &[&str] = &[
     "SELECT TOP 5 hip, ra FROM hip.main ORDER BY hpmag DESC",
+    // positional joins: index ranges per row of the other table (SQLite), the exact test alone (PostgreSQL)
+    "SELECT h.hip, g.source_id FROM hip.main AS h JOIN gaia.dr3_g10 AS g ON 1=CONTAINS(POINT(g.ra, g.dec), CIRCLE(h.ra, h.dec, 1.0/3600))",
+    "SELECT h.hip FROM hip.main AS h, gaia.dr3_g10 AS g WHERE DISTANCE(h.ra, h.dec, g.ra, g.dec) < 0.001",
     // constant sort keys order nothing and are left out (PostgreSQL refuses them; found by the fuzzer)
     "SELECT TOP 3 hip FROM hip.main ORDER BY -74.203 DESC, 'x', hip",
     "SELECT hip FROM hip.main WHERE 1=CONTAINS(POINT('ICRS', ra, dec), CIRCLE('ICRS', 56.75, 24.12, 0.5))",

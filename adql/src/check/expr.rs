@@ -528,7 +528,12 @@ pub(super) fn number_type(n: &str) -> Ty {
 /// SQL makes a set function whose argument reads only columns of an enclosing query part of that outer query
 /// (SQL:2016 §6.9), where it is then in a WHERE or ON clause or nested in an aggregate; SQLite and PostgreSQL
 /// refuse it. Say so while the names are still ADQL's.
-fn outer_aggregate(x: &Expr, scope: &Scope<'_>, func: AggFn, span: ast::Span) -> Result<(), AdqlError> {
+fn outer_aggregate(
+    x: &Expr,
+    scope: &Scope<'_>,
+    func: AggFn,
+    span: ast::Span,
+) -> Result<(), AdqlError> {
     if scope.parent.is_none() {
         return Ok(());
     }

@@ -13,6 +13,29 @@ const DEPTH0_CELL_DEG: f64 = 58.6;
 /// Inclusive ranges of cells at `index_depth` that cover the cone (centre and radius in degrees); `None` when the
 /// cone covers so much sky that an index would not help.
 pub fn cone_ranges(lon: f64, lat: f64, radius: f64, index_depth: u8) -> Option<Vec<(u64, u64)>> {
+    cone_ranges_at_most(lon, lat, radius, index_depth, MAX_RANGES)
+}
+
+/// At most this many ranges per row of a positional join (the SQL has one index range term per slot).
+pub const JOIN_RANGES: usize = 9;
+
+/// The ranges of one row of a positional join: like [`cone_ranges`] but at most [`JOIN_RANGES`] of them; the
+/// whole sky (one range) when the cone is too big or not a cone at all, so the exact test decides alone.
+pub fn join_ranges(lon: f64, lat: f64, radius: f64, index_depth: u8) -> Vec<(u64, u64)> {
+    let all = || vec![(0, 12 * (1u64 << (2 * u32::from(index_depth.min(29)))) - 1)];
+    match cone_ranges_at_most(lon, lat, radius, index_depth, JOIN_RANGES) {
+        Some(r) if r.len() <= JOIN_RANGES => r,
+        _ => all(),
+    }
+}
+
+fn cone_ranges_at_most(
+    lon: f64,
+    lat: f64,
+    radius: f64,
+    index_depth: u8,
+    max_ranges: usize,
+) -> Option<Vec<(u64, u64)>> {
     if !(lon.is_finite() && lat.is_finite() && radius.is_finite())
         || radius >= 60.0
         || !(-90.0..=90.0).contains(&lat)
@@ -26,7 +49,7 @@ pub fn cone_ranges(lon: f64, lat: f64, radius: f64, index_depth: u8) -> Option<V
     loop {
         let bmoc = cdshealpix::nested::cone_coverage_approx(depth, lon_rad, lat_rad, r_rad);
         let ranges = bmoc.to_ranges();
-        if ranges.len() <= MAX_RANGES || depth == 0 {
+        if ranges.len() <= max_ranges || depth == 0 {
             return Some(to_index_depth(&ranges, depth, index_depth));
         }
         depth -= 1;
@@ -130,6 +153,47 @@ pub fn box_vertices(lon: f64, lat: f64, width: f64, height: f64) -> Vec<(f64, f6
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A positional join's per-row ranges: at most JOIN_RANGES, and they cover the cone.
+    #[test]
+    fn join_ranges_cover_the_cone_in_few_ranges() {
+        for (lon, lat, r) in [
+            (56.75, 24.12, 0.01),
+            (0.0, 89.99, 0.1),
+            (359.999, -30.0, 1.0),
+            (10.0, 0.0, 5.0 / 3600.0),
+        ] {
+            let ranges = join_ranges(lon, lat, r, 29);
+            assert!(
+                !ranges.is_empty() && ranges.len() <= JOIN_RANGES,
+                "{ranges:?}"
+            );
+            for i in 0..200 {
+                // the point at 0.99 r in direction t (spherical destination formula)
+                let (t, dist) = (
+                    i as f64 / 200.0 * std::f64::consts::TAU,
+                    (0.99 * r).to_radians(),
+                );
+                let (l1, p1) = (lon.to_radians(), lat.to_radians());
+                let p2 = (p1.sin() * dist.cos() + p1.cos() * dist.sin() * t.cos()).asin();
+                let l2 =
+                    l1 + (t.sin() * dist.sin() * p1.cos()).atan2(dist.cos() - p1.sin() * p2.sin());
+                let (a, d) = (l2.to_degrees().rem_euclid(360.0), p2.to_degrees());
+                assert!((distance_deg((lon, lat), (a, d)) - 0.99 * r).abs() < 1e-6 * r.max(1.0));
+                let h = cdshealpix::nested::hash(29, a.to_radians(), d.to_radians());
+                assert!(
+                    ranges.iter().any(|(x, y)| (*x..=*y).contains(&h)),
+                    "({a}, {d}) outside {ranges:?}"
+                );
+            }
+        }
+        assert_eq!(
+            join_ranges(0.0, 0.0, 90.0, 29).len(),
+            1,
+            "a huge cone: the whole sky"
+        );
+        assert_eq!(join_ranges(0.0, f64::NAN, 1.0, 29).len(), 1);
+    }
 
     /// Every position within the cone falls in one of the ranges (at depth 29).
     #[test]

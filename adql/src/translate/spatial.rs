@@ -38,6 +38,18 @@ fn indexed(lon: &Expr, lat: &Expr) -> Option<(String, PositionIndex)> {
     }
 }
 
+/// An expression cheap and safe to repeat in every index range term of a positional join: columns, numbers and
+/// functions of them (no subqueries, set functions or RAND).
+fn repeatable(e: &Expr) -> bool {
+    match e {
+        Expr::Column(_) | Expr::Number(..) => true,
+        Expr::Neg(x) | Expr::Scaled(x, _) | Expr::Cast(x, _) => repeatable(x),
+        Expr::Binary(_, a, b, _) => repeatable(a) && repeatable(b),
+        Expr::Builtin(b, args, _) => *b != Builtin::Rand && args.iter().all(repeatable),
+        _ => false,
+    }
+}
+
 fn constants(xs: &[Expr]) -> Option<Vec<f64>> {
     xs.iter().map(Expr::constant).collect()
 }
@@ -107,17 +119,49 @@ impl Writer {
             (None, Some(p)) => (p, &dist[..2]),
             _ => return Ok(false),
         };
-        let (Some(c), Some(rv)) = (constants(centre), radius.constant()) else {
-            return Ok(false);
-        };
         self.out.push('(');
-        self.ranges(&pos, cone_ranges(c[0], c[1], rv, pos.1.depth));
+        match (constants(centre), radius.constant()) {
+            (Some(c), Some(rv)) => self.ranges(&pos, cone_ranges(c[0], c[1], rv, pos.1.depth)),
+            _ => self.join_ranges(&pos, &centre[0], &centre[1], radius)?,
+        }
         self.out.push_str("adql_distance(");
         self.exprs(dist)?;
         let _ = write!(self.out, ") {} ", op.sql());
         self.expr(radius)?;
         self.out.push(')');
         Ok(true)
+    }
+
+    /// For a cone whose centre comes from another table (a positional join), `(hpx BETWEEN lo_k AND hi_k OR ...)
+    /// AND ` with the bounds computed per row by `adql_cone_range` (SQLite: every term is an index range scan
+    /// inside the join loop). PostgreSQL has no such function yet: its joins keep the exact test alone.
+    fn join_ranges(
+        &mut self,
+        pos: &(String, PositionIndex),
+        lon: &Expr,
+        lat: &Expr,
+        radius: &Expr,
+    ) -> Result<(), AdqlError> {
+        if self.d != super::Dialect::Sqlite || ![lon, lat, radius].into_iter().all(repeatable) {
+            return Ok(());
+        }
+        self.out.push('(');
+        for k in 0..super::sky::JOIN_RANGES {
+            if k > 0 {
+                self.out.push_str(" OR ");
+            }
+            self.ident(&pos.0);
+            self.out.push('.');
+            self.ident(&pos.1.hpx_column);
+            for (i, end) in [(0, " BETWEEN "), (1, " AND ")] {
+                self.out.push_str(end);
+                self.out.push_str("adql_cone_range(");
+                self.exprs(&[lon.clone(), lat.clone(), radius.clone()])?;
+                let _ = write!(self.out, ", {}, {k}, {i})", pos.1.depth);
+            }
+        }
+        self.out.push_str(") AND ");
+        Ok(())
     }
 
     /// `(hpx BETWEEN a AND b OR ...) AND ` for a coverage, or nothing when there is none.
@@ -162,8 +206,10 @@ impl Writer {
                     ));
                 }
                 self.out.push('(');
-                if let (Some(p), Some(v)) = (&pos, &consts) {
-                    self.ranges(p, cone_ranges(v[0], v[1], v[2], p.1.depth));
+                match (&pos, &consts) {
+                    (Some(p), Some(v)) => self.ranges(p, cone_ranges(v[0], v[1], v[2], p.1.depth)),
+                    (Some(p), None) => self.join_ranges(p, &c[0], &c[1], &c[2])?,
+                    _ => {}
                 }
                 self.out.push_str("adql_distance(");
                 self.expr(lon)?;

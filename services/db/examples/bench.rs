@@ -65,14 +65,26 @@ async fn run(name: &str, db: &Database, table: &str, n: u64) {
     let poly = "'5 15 15 15 15 25 5 25'";
     for (what, cond) in [
         ("plain range (baseline)", "ra BETWEEN 5 AND 15".to_string()),
-        ("adql_distance(...) <= 5", "adql_distance(ra, dec, 10, 20) <= 5".to_string()),
-        ("adql_in_circle(...) = 1", "adql_in_circle(ra, dec, 10, 20, 5) = 1".to_string()),
-        ("adql_in_polygon(.., 4 vertices) = 1", format!("adql_in_polygon(ra, dec, {poly}) = 1")),
+        (
+            "adql_distance(...) <= 5",
+            "adql_distance(ra, dec, 10, 20) <= 5".to_string(),
+        ),
+        (
+            "adql_in_circle(...) = 1",
+            "adql_in_circle(ra, dec, 10, 20, 5) = 1".to_string(),
+        ),
+        (
+            "adql_in_polygon(.., 4 vertices) = 1",
+            format!("adql_in_polygon(ra, dec, {poly}) = 1"),
+        ),
         (
             "adql_contains(adql_point(..), circle) = 1",
             "adql_contains(adql_point(ra, dec), '10 20 5') = 1".to_string(),
         ),
-        ("adql_healpix(29, ...) > 0", "adql_healpix(29, ra, dec) >= 0".to_string()),
+        (
+            "adql_healpix(29, ...) > 0",
+            "adql_healpix(29, ra, dec) >= 0".to_string(),
+        ),
     ] {
         let (count, secs) = scalar(db, &format!("SELECT COUNT(*) FROM {table} WHERE {cond}")).await;
         println!(
@@ -106,7 +118,10 @@ async fn main() {
     .execute(p)
     .await
     .unwrap();
-    println!("SQLite: {n} rows loaded in {:.1} s", t.elapsed().as_secs_f64());
+    println!(
+        "SQLite: {n} rows loaded in {:.1} s",
+        t.elapsed().as_secs_f64()
+    );
     run("SQLite", &db, "bench", n).await;
 
     if let Ok(url) = std::env::var("ALMAGEST_TEST_PG_URL") {
@@ -117,16 +132,23 @@ async fn main() {
         let t = Instant::now();
         for sql in [
             "DROP TABLE IF EXISTS bench_rows".to_string(),
-            "CREATE TABLE bench_rows (id bigint, ra float8, dec float8, mag float8, plx float8)".to_string(),
+            "CREATE TABLE bench_rows (id bigint, ra float8, dec float8, mag float8, plx float8)"
+                .to_string(),
             format!(
                 "INSERT INTO bench_rows SELECT g, random() * 360, degrees(asin(2 * random() - 1)), \
                  5 + random() * 15, random() * 100 FROM generate_series(1, {n}) AS g"
             ),
             "VACUUM ANALYZE bench_rows".to_string(),
         ] {
-            sqlx::raw_sql(sqlx::AssertSqlSafe(sql)).execute(p).await.unwrap();
+            sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+                .execute(p)
+                .await
+                .unwrap();
         }
-        println!("PostgreSQL: {n} rows loaded in {:.1} s", t.elapsed().as_secs_f64());
+        println!(
+            "PostgreSQL: {n} rows loaded in {:.1} s",
+            t.elapsed().as_secs_f64()
+        );
         run("PostgreSQL", &pg, "bench_rows", n).await;
     }
 }

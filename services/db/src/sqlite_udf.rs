@@ -248,6 +248,38 @@ fn f_geometry(a: &Args) -> Result<Out, String> {
     Ok(Out::Text(s.to_text()))
 }
 
+/// A cone as the bits of (lon, lat, r) and the index depth.
+type ConeKey = (u64, u64, u64, i64);
+
+thread_local! {
+    /// The last row's cone and its ranges: a positional join asks for every range of one row in turn.
+    static JOIN_CONE: std::cell::RefCell<(ConeKey, Vec<(u64, u64)>)> =
+        const { std::cell::RefCell::new(((u64::MAX, 0, 0, -1), Vec::new())) };
+}
+
+/// `adql_cone_range(lon, lat, r, depth, k, end)`: bound `end` (0 low, 1 high) of the k-th HEALPix range at `depth`
+/// covering the cone; an empty range (2, 1) past the last. Positional joins test the index column against these
+/// per row of the other table (adql::sky::join_ranges), which SQLite turns into index range scans.
+fn f_cone_range(a: &Args) -> Result<Out, String> {
+    let (lon, lat, r, depth) = (a.f64(0)?, a.f64(1)?, a.f64(2)?, a.i64(3)?);
+    let (k, end) = (a.i64(4)?, a.i64(5)?);
+    if !(0..=29).contains(&depth) {
+        return Err(format!("depth {depth} is not in 0..29"));
+    }
+    let key = (lon.to_bits(), lat.to_bits(), r.to_bits(), depth);
+    JOIN_CONE.with(|cell| {
+        let mut c = cell.borrow_mut();
+        if c.0 != key {
+            *c = (key, adql::sky::join_ranges(lon, lat, r, depth as u8));
+        }
+        let (lo, hi) = usize::try_from(k)
+            .ok()
+            .and_then(|k| c.1.get(k).copied())
+            .unwrap_or((2, 1));
+        Ok(Out::Int(if end == 0 { lo } else { hi } as i64))
+    })
+}
+
 fn f_healpix(a: &Args) -> Result<Out, String> {
     Ok(Out::Int(sky::healpix(a.i64(0)?, a.f64(1)?, a.f64(2)?)?))
 }
@@ -304,6 +336,7 @@ const FUNCTIONS: &[Entry] = &[
     (c"adql_coord2", 1, f_coord2),
     (c"adql_geometry", 2, f_geometry),
     (c"adql_healpix", 3, f_healpix),
+    (c"adql_cone_range", 6, f_cone_range),
     (c"ivo_healpix_index", 3, f_healpix),
     (c"adql_like", 2, f_like),
     (c"adql_ilike", 2, f_ilike),

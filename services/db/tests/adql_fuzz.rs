@@ -10,7 +10,9 @@
 //! The number of generated queries per round is `PROPTEST_CASES` (default 256); `ADQL_FUZZ_SECONDS=600` loops
 //! until that many seconds have passed and prints the count (the figure in adql/BENCHMARKS.md).
 
-use adql::{Catalog, ColumnMeta, Dialect, PositionIndex, SqlName, TableMeta, TranslateOptions, Udf};
+use adql::{
+    Catalog, ColumnMeta, Dialect, PositionIndex, SqlName, TableMeta, TranslateOptions, Udf,
+};
 use almagest_db::exec::Pool;
 use almagest_db::{Database, DbOptions};
 use proptest::prelude::*;
@@ -76,8 +78,17 @@ fn fixture(pg: bool) -> Fixture {
     };
     Fixture(
         vec![
-            table("t", [col("mag", "double", Some("mag")), col("name", "char", None)]),
-            table("s", [col("flux", "double", Some("Jy")), col("label", "char", None)]),
+            table(
+                "t",
+                [col("mag", "double", Some("mag")), col("name", "char", None)],
+            ),
+            table(
+                "s",
+                [
+                    col("flux", "double", Some("Jy")),
+                    col("label", "char", None),
+                ],
+            ),
         ],
         adql::standard_udfs(),
     )
@@ -87,14 +98,27 @@ async fn setup(pool: &Pool) {
     let pg = pool.is_postgres();
     let real = if pg { "DOUBLE PRECISION" } else { "REAL" };
     if pg {
-        pool.execute("CREATE SCHEMA IF NOT EXISTS f", &[]).await.unwrap();
+        pool.execute("CREATE SCHEMA IF NOT EXISTS f", &[])
+            .await
+            .unwrap();
     }
-    for (name, extra) in [("t", "mag {real}, name TEXT"), ("s", "flux {real}, label TEXT")] {
-        let table = if pg { format!("\"f\".\"{name}\"") } else { format!("\"f.{name}\"") };
+    for (name, extra) in [
+        ("t", "mag {real}, name TEXT"),
+        ("s", "flux {real}, label TEXT"),
+    ] {
+        let table = if pg {
+            format!("\"f\".\"{name}\"")
+        } else {
+            format!("\"f.{name}\"")
+        };
         let extra = extra.replace("{real}", real);
-        pool.execute(&format!("DROP TABLE IF EXISTS {table}"), &[]).await.unwrap();
+        pool.execute(&format!("DROP TABLE IF EXISTS {table}"), &[])
+            .await
+            .unwrap();
         pool.execute(
-            &format!("CREATE TABLE {table} (id BIGINT, ra {real}, dec {real}, {extra}, \"_hpx\" BIGINT)"),
+            &format!(
+                "CREATE TABLE {table} (id BIGINT, ra {real}, dec {real}, {extra}, \"_hpx\" BIGINT)"
+            ),
             &[],
         )
         .await
@@ -141,11 +165,15 @@ const DERIVED: Ctx = Ctx {
 };
 
 fn pick(names: &'static [&'static str]) -> S {
-    proptest::sample::select(names).prop_map(str::to_string).boxed()
+    proptest::sample::select(names)
+        .prop_map(str::to_string)
+        .boxed()
 }
 
 fn position(ctx: Ctx) -> S {
-    proptest::sample::select(ctx.pos).prop_map(|(r, d)| format!("{r}, {d}")).boxed()
+    proptest::sample::select(ctx.pos)
+        .prop_map(|(r, d)| format!("{r}, {d}"))
+        .boxed()
 }
 
 fn num_expr(ctx: Ctx) -> S {
@@ -221,7 +249,9 @@ fn num_expr(ctx: Ctx) -> S {
 }
 
 fn str_literal() -> S {
-    "[a-zA-Z' %]{0,5}".prop_map(|s| format!("'{}'", s.replace('\'', "''"))).boxed()
+    "[a-zA-Z' %]{0,5}"
+        .prop_map(|s| format!("'{}'", s.replace('\'', "''")))
+        .boxed()
 }
 
 fn str_expr(ctx: Ctx) -> S {
@@ -258,8 +288,10 @@ fn geom_expr(ctx: Ctx) -> S {
 
 fn region() -> S {
     prop_oneof![
-        (0.0f64..360.0, -90.0f64..90.0, 0.001f64..30.0).prop_map(|(a, d, r)| format!("CIRCLE({a:.4}, {d:.4}, {r:.4})")),
-        (0.0f64..360.0, -90.0f64..90.0, 0.001f64..30.0).prop_map(|(a, d, r)| format!("CIRCLE('ICRS', POINT({a:.4}, {d:.4}), {r:.4})")),
+        (0.0f64..360.0, -90.0f64..90.0, 0.001f64..30.0)
+            .prop_map(|(a, d, r)| format!("CIRCLE({a:.4}, {d:.4}, {r:.4})")),
+        (0.0f64..360.0, -90.0f64..90.0, 0.001f64..30.0)
+            .prop_map(|(a, d, r)| format!("CIRCLE('ICRS', POINT({a:.4}, {d:.4}), {r:.4})")),
         (0.0f64..360.0, -80.0f64..80.0, 0.1f64..5.0).prop_map(|(a, d, s)| format!(
             "POLYGON({:.3}, {:.3}, {:.3}, {:.3}, {:.3}, {:.3})",
             a,
@@ -269,14 +301,22 @@ fn region() -> S {
             a,
             d + s
         )),
-        (0.0f64..360.0, -80.0f64..80.0, 0.1f64..5.0).prop_map(|(a, d, s)| format!("BOX({a:.3}, {d:.3}, {s:.3}, {s:.3})")),
+        (0.0f64..360.0, -80.0f64..80.0, 0.1f64..5.0)
+            .prop_map(|(a, d, s)| format!("BOX({a:.3}, {d:.3}, {s:.3}, {s:.3})")),
         Just("REGION('Circle ICRS 10 20 1')".to_string()),
     ]
     .boxed()
 }
 
 fn cond(ctx: Ctx) -> S {
-    let cmp = prop_oneof![Just("="), Just("<>"), Just("<"), Just("<="), Just(">"), Just(">=")];
+    let cmp = prop_oneof![
+        Just("="),
+        Just("<>"),
+        Just("<"),
+        Just("<="),
+        Just(">"),
+        Just(">=")
+    ];
     let leaf = prop_oneof![
         4 => (num_expr(ctx), cmp.clone(), num_expr(ctx)).prop_map(|(a, op, b)| format!("{a} {op} {b}")),
         1 => (str_expr(ctx), cmp, str_expr(ctx)).prop_map(|(a, op, b)| format!("{a} {op} {b}")),
@@ -320,7 +360,13 @@ fn simple(ctx: Ctx, from: &'static str, items: std::ops::Range<usize>, order: bo
 }
 
 /// [`simple`] with select items from `item`.
-fn simple_of(item: fn(Ctx) -> S, ctx: Ctx, from: &'static str, items: std::ops::Range<usize>, order: bool) -> S {
+fn simple_of(
+    item: fn(Ctx) -> S,
+    ctx: Ctx,
+    from: &'static str,
+    items: std::ops::Range<usize>,
+    order: bool,
+) -> S {
     (
         proptest::option::of(0u32..50),
         any::<bool>(),
@@ -337,7 +383,11 @@ fn simple_of(item: fn(Ctx) -> S, ctx: Ctx, from: &'static str, items: std::ops::
             if let Some(n) = top {
                 q.push_str(&format!("TOP {n} "));
             }
-            let list: Vec<String> = items.iter().enumerate().map(|(i, e)| format!("{e} AS c{i}")).collect();
+            let list: Vec<String> = items
+                .iter()
+                .enumerate()
+                .map(|(i, e)| format!("{e} AS c{i}"))
+                .collect();
             q.push_str(&list.join(", "));
             q.push_str(" FROM ");
             q.push_str(from);
@@ -396,15 +446,19 @@ fn joined() -> S {
     ];
     let on = prop_oneof![
         cond(JOIN),
-        (0.001f64..2.0).prop_map(|r| format!("1 = CONTAINS(POINT(b.ra, b.dec), CIRCLE(a.ra, a.dec, {r:.3}))")),
-        (0.001f64..2.0).prop_map(|r| format!("DISTANCE(POINT(a.ra, a.dec), POINT(b.ra, b.dec)) < {r:.3}")),
+        (0.001f64..2.0)
+            .prop_map(|r| format!("1 = CONTAINS(POINT(b.ra, b.dec), CIRCLE(a.ra, a.dec, {r:.3}))")),
+        (0.001f64..2.0)
+            .prop_map(|r| format!("DISTANCE(POINT(a.ra, a.dec), POINT(b.ra, b.dec)) < {r:.3}")),
         Just("a.id = b.id".to_string()),
     ];
     prop_oneof![
-        (join.clone(), on, simple(JOIN, "@JOIN@", 1..4, false))
-            .prop_map(|(j, on, sel)| sel.replace("@JOIN@", &format!("f.t AS a {j} f.s AS b ON {on}"))),
-        (join.clone(), simple(USING, "@JOIN@", 1..3, false))
-            .prop_map(|(j, sel)| sel.replace("@JOIN@", &format!("f.t AS a {j} f.s AS b USING (id, ra)"))),
+        (join.clone(), on, simple(JOIN, "@JOIN@", 1..4, false)).prop_map(
+            |(j, on, sel)| sel.replace("@JOIN@", &format!("f.t AS a {j} f.s AS b ON {on}"))
+        ),
+        (join.clone(), simple(USING, "@JOIN@", 1..3, false)).prop_map(
+            |(j, sel)| sel.replace("@JOIN@", &format!("f.t AS a {j} f.s AS b USING (id, ra)"))
+        ),
         join.prop_map(|j| format!("SELECT * FROM f.t NATURAL {j} f.s")),
         Just("SELECT a.*, b.id FROM f.t AS a, f.s AS b WHERE a.id = b.id".to_string()),
         Just("SELECT * FROM f.t, f.s".to_string()),
@@ -414,7 +468,12 @@ fn joined() -> S {
 
 fn query() -> S {
     // (INTERSECT ALL and EXCEPT ALL are refused for SQLite, which has neither)
-    let set_op = prop_oneof![Just("UNION"), Just("UNION ALL"), Just("INTERSECT"), Just("EXCEPT")];
+    let set_op = prop_oneof![
+        Just("UNION"),
+        Just("UNION ALL"),
+        Just("INTERSECT"),
+        Just("EXCEPT")
+    ];
     prop_oneof![
         6 => simple(ONE, "f.t", 1..4, true),
         2 => grouped(),
@@ -489,7 +548,10 @@ const TOKENS: &[&str] = &[
 
 /// A generated query with tokens (split at spaces) deleted, repeated, swapped or inserted.
 fn mutated() -> S {
-    (query(), proptest::collection::vec((any::<usize>(), any::<usize>(), 0u8..4), 1..3))
+    (
+        query(),
+        proptest::collection::vec((any::<usize>(), any::<usize>(), 0u8..4), 1..3),
+    )
         .prop_map(|(q, edits)| {
             let mut toks: Vec<String> = q.split(' ').map(str::to_string).collect();
             for (i, j, kind) in edits {
@@ -521,7 +583,11 @@ fn front_end(q: &str, pg: bool) -> Option<String> {
 fn translated(q: &str, pg: bool) -> Result<String, String> {
     let parsed = adql::parse(q).map_err(|e| e.to_string())?;
     let checked = adql::check(&parsed, &fixture(pg)).map_err(|e| e.to_string())?;
-    let dialect = if pg { Dialect::Postgres } else { Dialect::Sqlite };
+    let dialect = if pg {
+        Dialect::Postgres
+    } else {
+        Dialect::Sqlite
+    };
     adql::translate(
         &checked,
         &TranslateOptions {
@@ -533,12 +599,16 @@ fn translated(q: &str, pg: bool) -> Result<String, String> {
 }
 
 fn corpus_queries() -> Vec<String> {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/ivoa/adql-corpus");
+    let dir =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/ivoa/adql-corpus");
     let mut out = Vec::new();
     for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
         if let Ok(text) = std::fs::read_to_string(e.path()) {
             for block in text.split("<adql").skip(1) {
-                if let Some(body) = block.split_once('>').and_then(|(_, b)| b.split("</adql>").next()) {
+                if let Some(body) = block
+                    .split_once('>')
+                    .and_then(|(_, b)| b.split("</adql>").next())
+                {
                     out.push(
                         body.replace("<![CDATA[", "")
                             .replace("]]>", "")
@@ -583,11 +653,17 @@ impl Backends {
             }
         };
         tally.valid += 1;
-        if let Err(e) = self.sqlite.rw().execute(&format!("EXPLAIN {sql}"), &[]).await {
+        if let Err(e) = self
+            .sqlite
+            .rw()
+            .execute(&format!("EXPLAIN {sql}"), &[])
+            .await
+        {
             panic!("SQLite rejects\n  {q}\n  {sql}\n  {e}");
         }
         if let Some(pg) = &self.pg {
-            let sql = translated(q, true).unwrap_or_else(|e| panic!("valid for SQLite, not for PostgreSQL: {e}\n  {q}"));
+            let sql = translated(q, true)
+                .unwrap_or_else(|e| panic!("valid for SQLite, not for PostgreSQL: {e}\n  {q}"));
             if let Err(e) = pg.rw().fetch(&format!("EXPLAIN {sql}"), &[]).await {
                 // PostgreSQL folds constant subexpressions while planning, so EXPLAIN can meet a runtime data
                 // error (class 22: a negative number to a fractional power, division by zero): the SQL was
@@ -641,9 +717,15 @@ async fn generated_queries_never_panic_and_their_sql_is_accepted() {
         }
     };
     let backends = Backends { sqlite, pg };
-    let seconds: u64 = std::env::var("ADQL_FUZZ_SECONDS").ok().and_then(|s| s.parse().ok()).unwrap_or(0);
+    let seconds: u64 = std::env::var("ADQL_FUZZ_SECONDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
     let deadline = Instant::now() + Duration::from_secs(seconds);
-    let cases: u32 = std::env::var("PROPTEST_CASES").ok().and_then(|s| s.parse().ok()).unwrap_or(256);
+    let cases: u32 = std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(256);
     let (generated, mutations) = (query(), mutated());
     // a fresh random seed per run; a failing query is printed whole, so no shrinking is needed
     let mut runner = TestRunner::new(Config::default());
