@@ -197,6 +197,37 @@ pub fn parse_range(header: Option<&str>, len: u64) -> Result<Option<std::ops::Ra
     Ok(Some(range))
 }
 
+/// The byte store of a `[store]` configuration: `fs` (the directory `root`, created if missing) or `s3` (only in
+/// a build with the `s3` feature).
+pub fn operator_for(store: &almagest_common::config::StoreConfig) -> Result<Operator, Fault> {
+    match store.kind.as_str() {
+        "fs" => {
+            std::fs::create_dir_all(&store.root).map_err(|e| {
+                Fault::Internal(format!(
+                    "cannot create the byte store directory {}: {e}",
+                    store.root
+                ))
+            })?;
+            Ok(Operator::new(
+                opendal::services::Fs::default().root(&store.root),
+            )?)
+        }
+        #[cfg(feature = "s3")]
+        "s3" => s3_operator(&S3Settings {
+            bucket: store.bucket.clone(),
+            endpoint: store.endpoint.clone(),
+            region: store.region.clone(),
+            access_key_id: store.access_key_id.clone(),
+            secret_access_key: store.secret_access_key.clone(),
+            root: store.root.clone(),
+        }),
+        other => Err(Fault::Internal(format!(
+            "store.kind = '{other}' is not available in this build: use 'fs' (or 's3' in a build with the s3 \
+             feature)"
+        ))),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -278,3 +309,4 @@ pub fn s3_operator(s: &S3Settings) -> Result<Operator, Fault> {
         .root(if s.root.is_empty() { "/" } else { &s.root });
     Ok(Operator::new(b)?)
 }
+

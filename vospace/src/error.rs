@@ -124,7 +124,7 @@ impl Fault {
     pub fn summary(&self) -> String {
         let name = self.name();
         let mut out = String::new();
-        for (i, c) in name.chars().enumerate() {
+        for (i, c) in name.char_indices() {
             if i > 0
                 && c.is_ascii_uppercase()
                 && !name[..i].ends_with(|p: char| p.is_ascii_uppercase())

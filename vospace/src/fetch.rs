@@ -50,7 +50,18 @@ pub async fn pull_to_vospace(
         let existed = svc.store.get(&target).await?.is_some();
         let node = svc.upload_target(caller, &target, None).await?;
         svc.store.set_busy(&node, true).await?;
-        let r = fetch_into(svc, node.clone(), url).await;
+        let r = match svc.open_local(url, caller.name.as_deref()).await {
+            Some(Ok(local)) => {
+                let meta = UploadMeta {
+                    length: local.length,
+                    content_type: local.content_type,
+                    md5_base64: None,
+                };
+                svc.upload(node.clone(), local.body, &meta).await.map(|_| ())
+            }
+            Some(Err(f)) => Err(f),
+            None => fetch_into(svc, node.clone(), url).await,
+        };
         svc.store.set_busy(&node, false).await?;
         if r.is_err() && !existed {
             svc.discard_if_empty(&node).await;

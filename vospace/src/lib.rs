@@ -68,6 +68,24 @@ impl VospaceService {
         Ok(VospaceService { svc, transfers })
     }
 
+    /// Starts the service the way the Almagest configuration describes it: public URL `<base_url>/vospace`,
+    /// identifier `vospace.resource_id`, quota and file size from `[vospace]`, bytes in the `[store]` (a local
+    /// directory, or S3 in a build with the `s3` feature), transfer work files under `<data_dir>/work`. Used by
+    /// both `almagest serve` and `almagest-vospace`, so they serve the same data directory the same way.
+    pub async fn start_configured(
+        config: &almagest_common::config::Config,
+        pool: almagest_db::exec::Pool,
+        accounts: Option<accounts::Accounts>,
+    ) -> Result<VospaceService, Fault> {
+        let base_url = format!("{}/vospace", config.base_url.trim_end_matches('/'));
+        let mut cfg = VospaceConfig::new(&config.vospace.resource_id, &base_url);
+        cfg.default_quota = config.vospace.default_quota_bytes;
+        cfg.max_file_bytes = config.vospace.max_file_bytes;
+        let uws_cfg = VospaceService::uws_config(&base_url, config.data_dir.join("work"));
+        let op = bytes::operator_for(&config.store)?;
+        VospaceService::start(cfg, pool, op, accounts, uws_cfg).await
+    }
+
     /// The UWS settings that fit a service at `base_url` (public URL of the VOSpace root), with working files in
     /// `dir`.
     pub fn uws_config(base_url: &str, dir: std::path::PathBuf) -> uws::UwsConfig {

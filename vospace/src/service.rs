@@ -30,6 +30,43 @@ pub struct Vospace {
     /// When the service started (VOSI availability).
     pub up_since: String,
     homes: Mutex<HashSet<String>>,
+    local_sources: std::sync::RwLock<Vec<std::sync::Arc<dyn LocalSource>>>,
+}
+
+/// Bytes a pullToVoSpace transfer reads inside this process instead of over HTTP: e.g. the results of TAP jobs
+/// of the same server, which belong to the caller and are refused to the service's own anonymous HTTP request.
+pub trait LocalSource: Send + Sync + std::fmt::Debug {
+    /// Opens `url` for `caller` (account name, `None` when anonymous). `None`: the URL is not served by this
+    /// source (it is fetched over HTTP); `Some(Err(..))`: it is, but cannot be read (missing, not permitted).
+    fn open<'a>(
+        &'a self,
+        url: &'a str,
+        caller: Option<&'a str>,
+    ) -> LocalOpen<'a>;
+}
+
+/// What [`LocalSource::open`] returns.
+pub type LocalOpen<'a> = std::pin::Pin<
+    Box<dyn std::future::Future<Output = Option<Result<LocalBytes, Fault>>> + Send + 'a>,
+>;
+
+/// The bytes of a [`LocalSource`].
+pub struct LocalBytes {
+    /// Length, when known in advance (checked against the quota before reading).
+    pub length: Option<u64>,
+    /// MIME type to record on the node.
+    pub content_type: Option<String>,
+    /// The bytes.
+    pub body: std::pin::Pin<Box<dyn Stream<Item = Result<Bytes, std::io::Error>> + Send>>,
+}
+
+impl std::fmt::Debug for LocalBytes {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LocalBytes")
+            .field("length", &self.length)
+            .field("content_type", &self.content_type)
+            .finish_non_exhaustive()
+    }
 }
 
 /// An upload request.
@@ -61,11 +98,38 @@ impl Vospace {
             accounts,
             up_since: crate::model::now(),
             homes: Mutex::new(HashSet::new()),
+            local_sources: std::sync::RwLock::new(vec![]),
         };
         let swept = svc.sweep(true).await?;
         let tickets = svc.store.sweep_tickets().await?;
         tracing::info!(swept, tickets, "VOSpace opened");
         Ok(svc)
+    }
+
+    /// Adds a source of bytes that pullToVoSpace reads in-process (tried before HTTP, in the order added).
+    pub fn add_local_source(&self, source: std::sync::Arc<dyn LocalSource>) {
+        if let Ok(mut v) = self.local_sources.write() {
+            v.push(source);
+        }
+    }
+
+    /// Opens `url` from the first local source that serves it.
+    pub async fn open_local(
+        &self,
+        url: &str,
+        caller: Option<&str>,
+    ) -> Option<Result<LocalBytes, Fault>> {
+        let sources: Vec<_> = self
+            .local_sources
+            .read()
+            .map(|v| v.clone())
+            .unwrap_or_default();
+        for s in sources {
+            if let Some(r) = s.open(url, caller).await {
+                return Some(r);
+            }
+        }
+        None
     }
 
     /// Deletes garbage contents (with `pending`, also uploads that never committed: only safe at start-up).
@@ -322,14 +386,13 @@ impl Vospace {
                 if unchanged {
                     continue;
                 }
-                if let Some(n) = existing {
-                    if !caller.owns(n) {
+                if let Some(n) = existing
+                    && !caller.owns(n) {
                         return Err(Fault::PermissionDenied(format!(
                             "only the owner of {} may change its permissions",
                             self.ids.uri(&n.path)
                         )));
                     }
-                }
                 let value = p.value.as_deref().map(str::trim).filter(|v| !v.is_empty());
                 match p.uri.as_str() {
                     props::PUBLICREAD | props::ISPUBLIC => {
@@ -389,8 +452,8 @@ impl Vospace {
             ));
         }
         self.must_write(caller, &node)?;
-        if let Some(k) = doc.kind {
-            if k != node.kind && !(node.kind.holds_data() && k.holds_data()) {
+        if let Some(k) = doc.kind
+            && k != node.kind && !(node.kind.holds_data() && k.holds_data()) {
                 return Err(Fault::InvalidArgument(format!(
                     "setNode cannot change the type of {} ({} to {})",
                     doc.uri,
@@ -398,7 +461,6 @@ impl Vospace {
                     k.type_name()
                 )));
             }
-        }
         let (changes, perms) = self.property_changes(caller, Some(&node), &doc.properties)?;
         if !changes.is_empty() || !perms.is_empty() {
             self.store.update(&node, &changes, &perms).await?;
@@ -534,17 +596,16 @@ impl Vospace {
             let _ = self.store.forget_garbage(&key).await;
             Err(f)
         };
-        if let Some(len) = meta.length {
-            if len != written.length {
+        if let Some(len) = meta.length
+            && len != written.length {
                 return fail(Fault::InvalidData(format!(
                     "Content-Length announced {len} bytes but {} arrived",
                     written.length
                 )))
                 .await;
             }
-        }
-        if let Some(expected) = &meta.md5_base64 {
-            if expected.trim() != written.md5_base64
+        if let Some(expected) = &meta.md5_base64
+            && expected.trim() != written.md5_base64
                 && !expected.trim().eq_ignore_ascii_case(&written.md5)
             {
                 return fail(Fault::DigestMismatch(format!(
@@ -553,7 +614,6 @@ impl Vospace {
                 )))
                 .await;
             }
-        }
         let mut current = node;
         for _ in 0..16 {
             match self
@@ -601,11 +661,10 @@ impl Vospace {
     /// Removes a data node created for an upload that failed, unless content arrived meanwhile (another
     /// writer): a failed upload into a new name leaves no node behind.
     pub async fn discard_if_empty(&self, node: &Node) {
-        if let Ok(Some(n)) = self.store.get(&node.path).await {
-            if n.id == node.id && n.blob.is_none() {
+        if let Ok(Some(n)) = self.store.get(&node.path).await
+            && n.id == node.id && n.blob.is_none() {
                 let _ = self.store.delete_subtree(&n).await;
             }
-        }
     }
 
     /// Whether `len` more bytes (replacing the node's current content) fit in its home's quota.

@@ -30,8 +30,8 @@ pub fn properties(n: &Node) -> Vec<Property> {
             out.push(Property::new(props::MD5, md5.clone(), true));
         }
     }
-    if n.kind == NodeKind::Container {
-        if let Some(q) = n.quota {
+    if n.kind == NodeKind::Container
+        && let Some(q) = n.quota {
             out.push(Property::new(props::LENGTH, n.used.to_string(), true));
             out.push(Property::new(props::QUOTA, q.to_string(), true));
             out.push(Property::new(
@@ -40,7 +40,6 @@ pub fn properties(n: &Node) -> Vec<Property> {
                 true,
             ));
         }
-    }
     out.push(Property::new(props::DATE, n.mtime.clone(), true));
     out.push(Property::new(props::MTIME, n.mtime.clone(), true));
     out.push(Property::new(props::CTIME, n.ctime.clone(), true));

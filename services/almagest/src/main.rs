@@ -1,6 +1,7 @@
 //! `almagest`: every Almagest service in one process, plus the admin subcommands.
 
 mod adql_cmd;
+mod bridge;
 mod serve;
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -41,6 +42,19 @@ enum Command {
     },
     /// Print the effective configuration (defaults, file and environment combined).
     Config,
+    /// Manage user accounts (in the state database of the data directory; safe while the server runs).
+    #[command(subcommand)]
+    User(UserCommand),
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create a user (home container `/NAME` in VOSpace at its first request); prints its bearer token on the
+    /// last line.
+    Add {
+        /// Account name: 1-64 of a-z A-Z 0-9 . _ - (not starting with . or -).
+        name: String,
+    },
 }
 
 /// The SQL dialects the translator targets.
@@ -99,6 +113,23 @@ fn main() -> ExitCode {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e) => {
                     eprintln!("almagest serve: {e:#}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
+        Command::User(UserCommand::Add { ref name }) => {
+            let config = match config() {
+                Ok(c) => c,
+                Err(code) => return code,
+            };
+            match serve::runtime().and_then(|rt| rt.block_on(serve::add_user(&config, name))) {
+                Ok(token) => {
+                    println!("user {name} added; bearer token (HTTP 'Authorization: Bearer <token>'):");
+                    println!("{token}");
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("almagest user add: {e:#}");
                     ExitCode::FAILURE
                 }
             }

@@ -65,6 +65,17 @@ pub async fn ingest(config: &Config, args: &IngestArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// `almagest user add NAME`: creates the user in the state database of the configuration (safe while the server
+/// runs) and returns its bearer token.
+pub async fn add_user(config: &Config, name: &str) -> anyhow::Result<String> {
+    std::fs::create_dir_all(&config.data_dir)
+        .with_context(|| format!("creating the data directory {}", config.data_dir.display()))?;
+    let state_db = almagest_db::Database::open(&config.state_database, &almagest_db::DbOptions::default())
+        .await
+        .with_context(|| format!("opening the state database {}", config.state_database))?;
+    Ok(accounts::add_user_cli(state_db.rw(), name).await?)
+}
+
 /// `almagest serve`.
 pub async fn serve(config: Config) -> anyhow::Result<()> {
     let config = Arc::new(config);
@@ -124,12 +135,29 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     )
     .await
     .context("starting the TAP job service")?;
+    let accounts = accounts::Accounts::open(state_db.rw().clone())
+        .await
+        .context("opening the accounts")?;
+    let vospace =
+        vospace::VospaceService::start_configured(&config, state_db.rw().clone(), Some(accounts.clone()))
+            .await
+            .map_err(|e| anyhow::anyhow!("starting VOSpace: {e}"))?;
+    vospace.svc.add_local_source(Arc::new(crate::bridge::TapResults {
+        prefix: format!("{}/tap/async/", config.base_url),
+        jobs: tap_async.clone(),
+    }));
     let tap = actix_web::web::Data::from(tap);
     let tap_async = actix_web::web::Data::new(tap_async);
+    let accounts = actix_web::web::Data::new(accounts);
     let listen = config.listen.clone();
-    tracing::info!(listen = %listen, base_url = %config.base_url, "Almagest serving: TAP at {}/tap", config.base_url);
+    tracing::info!(listen = %listen, base_url = %config.base_url,
+        "Almagest serving: TAP at {b}/tap, VOSpace at {b}/vospace", b = config.base_url);
     actix_web::HttpServer::new(move || {
+        let vospace = vospace.clone();
         actix_web::App::new()
+            .app_data(accounts.clone())
+            // Bearer/Basic credentials become the caller of every service: VOSpace permissions, TAP job owners.
+            .wrap(actix_web::middleware::from_fn(accounts::http::authenticate))
             .wrap(
                 actix_web::middleware::DefaultHeaders::new()
                     .add(("Access-Control-Allow-Origin", "*"))
@@ -145,6 +173,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
                     )
                     .configure(almagest_tap::service::configure),
             )
+            .service(actix_web::web::scope("/vospace").configure(move |c| vospace.configure(c)))
             .route("/", actix_web::web::get().to(root_page))
     })
     .shutdown_timeout(30)
@@ -159,7 +188,8 @@ async fn root_page(tap: actix_web::web::Data<TapState>) -> actix_web::HttpRespon
     let b = &tap.config.base_url;
     actix_web::HttpResponse::Ok().content_type("text/html; charset=utf-8").body(format!(
         "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>{t}</title></head><body><h1>{t}</h1>\
-         <ul><li><a href=\"{b}/tap\">TAP</a> (ADQL queries, VOSI, async jobs)</li></ul></body></html>",
+         <ul><li><a href=\"{b}/tap\">TAP</a> (ADQL queries, VOSI, async jobs)</li>\
+         <li><a href=\"{b}/vospace/capabilities\">VOSpace</a> (user workspaces: nodes, transfers)</li></ul></body></html>",
         t = almagest_common::xml::escape_text(&tap.config.service.title)
     ))
 }

@@ -121,6 +121,9 @@ pub struct UwsConfig {
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct VospaceConfig {
+    /// IVOA identifier of the VOSpace service; node URIs are `vos://<authority>!<path>/...` after it (empty:
+    /// `<service.authority>/vospace`, so nodes are `vos://example.org!vospace/...`).
+    pub resource_id: String,
     /// Quota of a new user's home container, in bytes.
     pub default_quota_bytes: u64,
     /// Largest single file accepted, in bytes.
@@ -168,7 +171,11 @@ impl Default for Config {
                 max_form_bytes: 1 << 20,
             },
             uws: UwsConfig { slots: 2, retention_hours: 24 * 7, max_active_per_owner: 20, max_wait_secs: 300 },
-            vospace: VospaceConfig { default_quota_bytes: 10 << 30, max_file_bytes: 100 << 30 },
+            vospace: VospaceConfig {
+                resource_id: String::new(),
+                default_quota_bytes: 10 << 30,
+                max_file_bytes: 100 << 30,
+            },
         }
     }
 }
@@ -312,6 +319,18 @@ impl Config {
                 self.service.authority
             )));
         }
+        if self.vospace.resource_id.is_empty() {
+            self.vospace.resource_id =
+                format!("{}/vospace", self.service.authority.trim_end_matches('/'));
+        }
+        if !self.vospace.resource_id.starts_with("ivo://")
+            || self.vospace.resource_id["ivo://".len()..].split('/').count() < 2
+        {
+            return Err(ConfigError::Invalid(format!(
+                "vospace.resource_id must look like ivo://authority/path, not '{}'",
+                self.vospace.resource_id
+            )));
+        }
         if self.uws.slots == 0 {
             return Err(ConfigError::Invalid("uws.slots must be at least 1".into()));
         }
@@ -444,6 +463,17 @@ mod tests {
         assert_eq!(c.database, "sqlite://data/catalog.sqlite");
         assert_eq!(c.state_database, "sqlite://data/state.sqlite");
         assert_eq!(c.store.root, "data/store");
+        assert_eq!(c.vospace.resource_id, "ivo://example.org/vospace");
+    }
+
+    #[test]
+    fn vospace_identifier_follows_the_authority_unless_set() {
+        let c = Config::load(None, env(&[("ALMAGEST_SERVICE_AUTHORITY", "ivo://vo.example.net")])).unwrap();
+        assert_eq!(c.vospace.resource_id, "ivo://vo.example.net/vospace");
+        let c = Config::load(None, env(&[("ALMAGEST_VOSPACE_RESOURCE_ID", "ivo://x.org/space")])).unwrap();
+        assert_eq!(c.vospace.resource_id, "ivo://x.org/space");
+        let e = Config::load(None, env(&[("ALMAGEST_VOSPACE_RESOURCE_ID", "ivo://x.org")])).unwrap_err();
+        assert!(e.to_string().contains("vospace.resource_id"), "{e}");
     }
 
     #[test]

@@ -1,102 +1,31 @@
-//! `almagest-vospace`: serves VOSpace 2.1 alone, with the library code `almagest serve` mounts at `/vospace`.
+//! `almagest-vospace`: serves VOSpace 2.1 alone, with the library code `almagest serve` mounts at `/vospace`, and
+//! the same configuration (`--config FILE` or `ALMAGEST_CONFIG`, `ALMAGEST_*` variables; see README.md).
 //!
 //! ```text
-//! almagest-vospace                 serve (ALMAGEST_LISTEN, ALMAGEST_DATA_DIR, ALMAGEST_BASE_URL, ...)
-//! almagest-vospace user add NAME   create a user; prints its bearer token on the last line
+//! almagest-vospace [--config FILE]                 serve
+//! almagest-vospace [--config FILE] user add NAME   create a user; prints its bearer token on the last line
 //! ```
 
+use almagest_common::config::Config;
 use anyhow::Context as _;
 use std::path::PathBuf;
 
-/// Settings from the environment (kept in this one function: the lead moves it onto the shared config).
-#[derive(Debug, Clone)]
-struct Settings {
-    listen: String,
-    data_dir: PathBuf,
-    base_url: String,
-    database: String,
-    ivo_id: String,
-    default_quota: u64,
-    max_file_bytes: u64,
-    store: String,
-}
-
-fn settings() -> anyhow::Result<Settings> {
-    let env = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
-    let listen = env("ALMAGEST_LISTEN").unwrap_or_else(|| "127.0.0.1:8080".into());
-    let data_dir = PathBuf::from(env("ALMAGEST_DATA_DIR").unwrap_or_else(|| "data".into()));
-    let base = env("ALMAGEST_BASE_URL").unwrap_or_else(|| format!("http://{listen}"));
-    let number = |k: &str, d: u64| -> anyhow::Result<u64> {
-        env(k)
-            .map(|v| {
-                v.trim()
-                    .parse::<u64>()
-                    .with_context(|| format!("{k}={v} is not a number of bytes"))
-            })
-            .unwrap_or(Ok(d))
-    };
-    Ok(Settings {
-        base_url: format!("{}/vospace", base.trim_end_matches('/')),
-        database: env("ALMAGEST_STATE_DATABASE")
-            .unwrap_or_else(|| format!("sqlite://{}", data_dir.join("state.sqlite").display())),
-        ivo_id: env("ALMAGEST_VOSPACE_ID").unwrap_or_else(|| "ivo://example.org/vospace".into()),
-        default_quota: number("ALMAGEST_VOSPACE_QUOTA", 10 << 30)?,
-        max_file_bytes: number("ALMAGEST_VOSPACE_MAX_FILE", 100 << 30)?,
-        store: env("ALMAGEST_STORE").unwrap_or_else(|| "fs".into()),
-        listen,
-        data_dir,
-    })
-}
-
-async fn open_pool(s: &Settings) -> anyhow::Result<almagest_db::exec::Pool> {
-    std::fs::create_dir_all(&s.data_dir)
-        .with_context(|| format!("creating {}", s.data_dir.display()))?;
-    let db = almagest_db::Database::open(&s.database, &almagest_db::DbOptions::default())
+async fn open_pool(config: &Config) -> anyhow::Result<almagest_db::exec::Pool> {
+    std::fs::create_dir_all(&config.data_dir)
+        .with_context(|| format!("creating {}", config.data_dir.display()))?;
+    let db = almagest_db::Database::open(&config.state_database, &almagest_db::DbOptions::default())
         .await
-        .with_context(|| format!("opening {}", s.database))?;
+        .with_context(|| format!("opening {}", config.state_database))?;
     Ok(db.rw().clone())
 }
 
-fn operator(s: &Settings) -> anyhow::Result<opendal::Operator> {
-    match s.store.as_str() {
-        "fs" => {
-            let root = s.data_dir.join("store");
-            std::fs::create_dir_all(&root)?;
-            Ok(opendal::Operator::new(
-                opendal::services::Fs::default().root(&root.display().to_string()),
-            )?)
-        }
-        #[cfg(feature = "s3")]
-        "s3" => {
-            let env = |k: &str| std::env::var(k).unwrap_or_default();
-            Ok(vospace::bytes::s3_operator(&vospace::bytes::S3Settings {
-                bucket: env("ALMAGEST_S3_BUCKET"),
-                endpoint: env("ALMAGEST_S3_ENDPOINT"),
-                region: env("ALMAGEST_S3_REGION"),
-                access_key_id: env("ALMAGEST_S3_ACCESS_KEY_ID"),
-                secret_access_key: env("ALMAGEST_S3_SECRET_ACCESS_KEY"),
-                root: env("ALMAGEST_S3_ROOT"),
-            })
-            .map_err(|e| anyhow::anyhow!("{e}"))?)
-        }
-        other => {
-            anyhow::bail!("ALMAGEST_STORE={other}: use fs (or s3 in a build with the s3 feature)")
-        }
-    }
-}
-
-async fn serve(s: Settings) -> anyhow::Result<()> {
-    let pool = open_pool(&s).await?;
+async fn serve(config: Config) -> anyhow::Result<()> {
+    let pool = open_pool(&config).await?;
     let accounts = accounts::Accounts::open(pool.clone()).await?;
-    let mut cfg = vospace::VospaceConfig::new(&s.ivo_id, &s.base_url);
-    cfg.default_quota = s.default_quota;
-    cfg.max_file_bytes = s.max_file_bytes;
-    let uws_cfg = vospace::VospaceService::uws_config(&s.base_url, s.data_dir.join("work"));
-    let service =
-        vospace::VospaceService::start(cfg, pool, operator(&s)?, Some(accounts.clone()), uws_cfg)
-            .await
-            .map_err(|e| anyhow::anyhow!("{e}"))?;
-    tracing::info!(listen = %s.listen, base_url = %s.base_url, "VOSpace serving");
+    let service = vospace::VospaceService::start_configured(&config, pool, Some(accounts.clone()))
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    tracing::info!(listen = %config.listen, base_url = %config.base_url, "VOSpace serving at {}/vospace", config.base_url);
     let accounts = actix_web::web::Data::new(accounts);
     actix_web::HttpServer::new(move || {
         let service = service.clone();
@@ -110,8 +39,8 @@ async fn serve(s: Settings) -> anyhow::Result<()> {
             .service(actix_web::web::scope("/vospace").configure(move |c| service.configure(c)))
     })
     .shutdown_timeout(30)
-    .bind(&s.listen)
-    .with_context(|| format!("binding {}", s.listen))?
+    .bind(&config.listen)
+    .with_context(|| format!("binding {}", config.listen))?
     .run()
     .await
     .context("running the HTTP server")
@@ -124,9 +53,15 @@ fn main() -> std::process::ExitCode {
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
         .try_init();
-    let args: Vec<String> = std::env::args().skip(1).collect();
+    let mut args: Vec<String> = std::env::args().skip(1).collect();
     let result = (|| -> anyhow::Result<()> {
-        let s = settings()?;
+        let mut file = None;
+        if args.first().map(String::as_str) == Some("--config") {
+            anyhow::ensure!(args.len() >= 2, "--config needs a file name");
+            file = Some(PathBuf::from(args[1].clone()));
+            args.drain(..2);
+        }
+        let config = Config::from_process(file.as_deref())?;
         let rt = tokio::runtime::Builder::new_multi_thread()
             .enable_all()
             .build()?;
@@ -136,10 +71,10 @@ fn main() -> std::process::ExitCode {
             .collect::<Vec<_>>()
             .as_slice()
         {
-            [] | ["serve"] => rt.block_on(serve(s)),
+            [] | ["serve"] => rt.block_on(serve(config)),
             ["user", "add", name] => {
                 let token = rt.block_on(async {
-                    let pool = open_pool(&s).await?;
+                    let pool = open_pool(&config).await?;
                     accounts::add_user_cli(&pool, name)
                         .await
                         .map_err(anyhow::Error::from)
@@ -148,7 +83,9 @@ fn main() -> std::process::ExitCode {
                 println!("{token}");
                 Ok(())
             }
-            _ => anyhow::bail!("usage: almagest-vospace [serve] | almagest-vospace user add NAME"),
+            _ => anyhow::bail!(
+                "usage: almagest-vospace [--config FILE] [serve] | almagest-vospace [--config FILE] user add NAME"
+            ),
         }
     })();
     match result {

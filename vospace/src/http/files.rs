@@ -158,11 +158,10 @@ async fn serve(req: &HttpRequest, svc: &Vospace, node: &Node) -> Result<HttpResp
 fn announced_md5(req: &HttpRequest) -> Option<String> {
     if let Some(d) = req.headers().get("digest").and_then(|v| v.to_str().ok()) {
         for part in d.split(',') {
-            if let Some((alg, v)) = part.trim().split_once('=') {
-                if alg.trim().eq_ignore_ascii_case("md5") {
+            if let Some((alg, v)) = part.trim().split_once('=')
+                && alg.trim().eq_ignore_ascii_case("md5") {
                     return Some(v.trim().to_string());
                 }
-            }
         }
     }
     req.headers()

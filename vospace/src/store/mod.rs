@@ -241,11 +241,10 @@ impl NodeStore {
             )
             .await?;
         for r in &props {
-            if let (Some(id), Some(uri), Some(value)) = (text(r, 0), text(r, 1), text(r, 2)) {
-                if let Some(n) = nodes.iter_mut().find(|n| n.id == id) {
+            if let (Some(id), Some(uri), Some(value)) = (text(r, 0), text(r, 1), text(r, 2))
+                && let Some(n) = nodes.iter_mut().find(|n| n.id == id) {
                     n.props.push((uri, value));
                 }
-            }
         }
         Ok(nodes)
     }
@@ -423,8 +422,8 @@ impl NodeStore {
     pub async fn delete_subtree(&self, node: &Node) -> Result<(), Fault> {
         let args = subtree_args(&node.path);
         let mut tx = self.pool.begin().await?;
-        if let Some(home) = node.path.home() {
-            if home != node.path {
+        if let Some(home) = node.path.home()
+            && home != node.path {
                 tx.execute(
                     &format!(
                         "UPDATE vospace_nodes SET used = used - (SELECT COALESCE(SUM(length), 0) FROM vospace_nodes \
@@ -434,7 +433,6 @@ impl NodeStore {
                 )
                 .await?;
             }
-        }
         tx.execute(
             &format!(
                 "INSERT INTO vospace_garbage (blob, since, pending) SELECT blob, $4, 0 FROM vospace_nodes \

@@ -1,0 +1,296 @@
+//! VOSpace inside `almagest serve`, end to end over HTTP: the real binary on a loopback port, users made with
+//! `almagest user add` while the server runs, and the TAP integration (a TAP job result saved into a node with a
+//! pullToVoSpace transfer; a node used as a TAP upload).
+#![allow(clippy::unwrap_used)]
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+struct Server {
+    child: Child,
+    port: u16,
+    dir: tempfile::TempDir,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn bin() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_almagest"))
+}
+
+fn envs(cmd: &mut Command, dir: &Path, port: u16) {
+    cmd.env("ALMAGEST_DATA_DIR", dir)
+        .env("ALMAGEST_LISTEN", format!("127.0.0.1:{port}"))
+        .env("ALMAGEST_DEMO", "false")
+        .env("ALMAGEST_VOSPACE_DEFAULT_QUOTA_BYTES", "1000000")
+        .env("ALMAGEST_LOG", "warn");
+}
+
+fn start() -> Server {
+    let dir = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let mut serve = Command::new(bin());
+    serve.arg("serve").stdout(Stdio::null()).stderr(Stdio::null());
+    envs(&mut serve, dir.path(), port);
+    let child = serve.spawn().unwrap();
+    let server = Server { child, port, dir };
+    let t = Instant::now();
+    while t.elapsed() < Duration::from_secs(60) {
+        if TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return server;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    panic!("server did not start");
+}
+
+impl Server {
+    /// `almagest user add NAME` against the running server's data directory: the token is the last line.
+    fn add_user(&self, name: &str) -> String {
+        let mut cmd = Command::new(bin());
+        cmd.args(["user", "add", name]);
+        envs(&mut cmd, self.dir.path(), self.port);
+        let out = cmd.output().unwrap();
+        assert!(out.status.success(), "user add failed: {}", String::from_utf8_lossy(&out.stderr));
+        let stdout = String::from_utf8(out.stdout).unwrap();
+        let token = stdout.lines().last().unwrap().trim().to_string();
+        assert!(token.len() >= 32, "the last line is the token: {stdout:?}");
+        token
+    }
+
+    fn req(&self, method: &str, path: &str, token: Option<&str>, ctype: Option<&str>, body: &[u8]) -> Response {
+        request(self.port, method, path, token, ctype, body)
+    }
+
+    fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+}
+
+struct Response {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+}
+
+impl Response {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    }
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+}
+
+fn request(port: u16, method: &str, path: &str, token: Option<&str>, ctype: Option<&str>, body: &[u8]) -> Response {
+    let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
+    let mut head = format!(
+        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\nContent-Length: {}\r\n",
+        body.len()
+    );
+    if let Some(ct) = ctype {
+        head.push_str(&format!("Content-Type: {ct}\r\n"));
+    }
+    if let Some(t) = token {
+        head.push_str(&format!("Authorization: Bearer {t}\r\n"));
+    }
+    head.push_str("\r\n");
+    s.write_all(head.as_bytes()).unwrap();
+    s.write_all(body).unwrap();
+    let mut raw = Vec::new();
+    s.read_to_end(&mut raw).unwrap();
+    let split = raw.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
+    let head = String::from_utf8_lossy(&raw[..split]).to_string();
+    let mut lines = head.split("\r\n");
+    let status: u16 = lines.next().unwrap().split(' ').nth(1).unwrap().parse().unwrap();
+    let headers: Vec<(String, String)> =
+        lines.filter_map(|l| l.split_once(':').map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))).collect();
+    let mut body = raw[split + 4..].to_vec();
+    if headers.iter().any(|(k, v)| k.eq_ignore_ascii_case("transfer-encoding") && v.contains("chunked")) {
+        let mut out = Vec::new();
+        let mut rest = &body[..];
+        loop {
+            let nl = rest.windows(2).position(|w| w == b"\r\n").unwrap();
+            let size = usize::from_str_radix(std::str::from_utf8(&rest[..nl]).unwrap().trim(), 16).unwrap();
+            if size == 0 {
+                break;
+            }
+            out.extend_from_slice(&rest[nl + 2..nl + 2 + size]);
+            rest = &rest[nl + 2 + size + 2..];
+        }
+        body = out;
+    }
+    Response { status, headers, body }
+}
+
+fn form(pairs: &[(&str, &str)]) -> Vec<u8> {
+    let enc = |s: &str| {
+        s.bytes()
+            .map(|b| if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") })
+            .collect::<String>()
+    };
+    pairs.iter().map(|(k, v)| format!("{}={}", enc(k), enc(v))).collect::<Vec<_>>().join("&").into_bytes()
+}
+
+const FORM: Option<&str> = Some("application/x-www-form-urlencoded");
+
+/// The path part of an absolute URL of the server.
+fn local(s: &Server, url: &str) -> String {
+    url.strip_prefix(&s.url()).unwrap_or_else(|| panic!("{url} is not on {}", s.url())).to_string()
+}
+
+fn phase(xml: &str) -> String {
+    let start = xml.find("<uws:phase>").expect("a phase") + "<uws:phase>".len();
+    xml[start..start + xml[start..].find('<').unwrap()].to_string()
+}
+
+/// Runs a TAP async query as `token`'s user; returns the job path once it is COMPLETED.
+fn tap_job(s: &Server, token: Option<&str>, query: &str) -> String {
+    let r = s.req("POST", "/tap/async", token, FORM, &form(&[("LANG", "ADQL"), ("QUERY", query), ("FORMAT", "csv"), ("PHASE", "RUN")]));
+    assert_eq!(r.status, 303, "{}", r.text());
+    let job = local(s, r.header("location").unwrap());
+    let t = Instant::now();
+    loop {
+        let r = s.req("GET", &format!("{job}?WAIT=10"), token, None, b"");
+        let p = phase(&r.text());
+        if p == "COMPLETED" {
+            return job;
+        }
+        assert!(!matches!(p.as_str(), "ERROR" | "ABORTED") && t.elapsed() < Duration::from_secs(60), "{}", r.text());
+    }
+}
+
+/// Posts a transfer document to `/vospace/transfers?PHASE=RUN` and waits for the job's end; returns (phase, job
+/// path).
+fn transfer(s: &Server, token: Option<&str>, doc: &str) -> (String, String) {
+    let r = s.req("POST", "/vospace/transfers?PHASE=RUN", token, Some("text/xml"), doc.as_bytes());
+    assert_eq!(r.status, 303, "{}", r.text());
+    let job = local(s, r.header("location").unwrap());
+    let t = Instant::now();
+    loop {
+        let r = s.req("GET", &format!("{job}?WAIT=10"), token, None, b"");
+        let p = phase(&r.text());
+        if matches!(p.as_str(), "COMPLETED" | "ERROR" | "ABORTED") || t.elapsed() > Duration::from_secs(60) {
+            return (p, job);
+        }
+    }
+}
+
+fn pull_doc(target: &str, endpoint: &str) -> String {
+    format!(
+        "<vos:transfer xmlns:vos=\"http://www.ivoa.net/xml/VOSpace/v2.0\" version=\"2.1\"><vos:target>{target}</vos:target>\
+         <vos:direction>pullToVoSpace</vos:direction><vos:protocol uri=\"ivo://ivoa.net/vospace/core#httpget\">\
+         <vos:endpoint>{endpoint}</vos:endpoint></vos:protocol></vos:transfer>"
+    )
+}
+
+#[test]
+fn vospace_is_mounted_with_accounts_made_while_the_server_runs() {
+    let s = start();
+    // the same origin serves both; the capabilities name the VOSpace endpoints under /vospace
+    let caps = s.req("GET", "/vospace/capabilities", None, None, b"");
+    assert_eq!(caps.status, 200);
+    assert!(caps.text().contains(&format!("{}/vospace/nodes", s.url())), "{}", caps.text());
+    assert_eq!(s.req("GET", "/tap/availability", None, None, b"").status, 200);
+    let root = s.req("GET", "/", None, None, b"");
+    assert!(root.text().contains("/vospace/capabilities"), "{}", root.text());
+
+    let alice = s.add_user("alice");
+    // the home container exists at the user's first request, with the configured default quota
+    let home = s.req("GET", "/vospace/nodes/alice", Some(&alice), None, b"");
+    assert_eq!(home.status, 200, "{}", home.text());
+    assert!(home.text().contains("uri=\"vos://example.org!vospace/alice\""), "{}", home.text());
+    assert!(home.text().contains(">1000000</vos:property>"), "quota from ALMAGEST_VOSPACE_DEFAULT_QUOTA_BYTES: {}", home.text());
+    // a second add of the same name fails and says why
+    let mut dup = Command::new(bin());
+    dup.args(["user", "add", "alice"]);
+    envs(&mut dup, s.dir.path(), s.port);
+    let out = dup.output().unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("alice"), "{}", String::from_utf8_lossy(&out.stderr));
+
+    // upload and read back with the token; others are refused
+    let put = s.req("PUT", "/vospace/files/alice/notes.txt", Some(&alice), Some("text/plain"), b"hello VOSpace");
+    assert_eq!(put.status, 201, "{}", put.text());
+    let get = s.req("GET", "/vospace/files/alice/notes.txt", Some(&alice), None, b"");
+    assert_eq!(get.body, b"hello VOSpace");
+    assert_eq!(s.req("GET", "/vospace/files/alice/notes.txt", None, None, b"").status, 401);
+    let bob = s.add_user("bob");
+    assert_eq!(s.req("GET", "/vospace/files/alice/notes.txt", Some(&bob), None, b"").status, 403);
+    // quota: more than the 1 MB default is refused with 507 and nothing is stored
+    let big = vec![b'x'; 1_100_000];
+    let r = s.req("PUT", "/vospace/files/alice/big.bin", Some(&alice), None, &big);
+    assert_eq!(r.status, 507, "{}", r.text());
+    assert_eq!(s.req("GET", "/vospace/nodes/alice/big.bin", Some(&alice), None, b"").status, 404);
+
+    // wrong credentials are refused everywhere, TAP included, with a challenge
+    for path in ["/vospace/nodes/alice", "/tap/availability"] {
+        let r = s.req("GET", path, Some("not-a-token"), None, b"");
+        assert_eq!(r.status, 401, "{path}");
+        assert!(r.header("www-authenticate").unwrap_or("").contains("Bearer"), "{path}");
+    }
+    // an authenticated TAP job belongs to its user: others cannot see it
+    let job = tap_job(&s, Some(&alice), "SELECT TOP 3 table_name FROM TAP_SCHEMA.tables");
+    assert_eq!(s.req("GET", &format!("{job}/owner"), Some(&alice), None, b"").text().trim(), "alice");
+    assert_eq!(s.req("GET", &job, Some(&bob), None, b"").status, 403);
+    // anonymous jobs still work as before
+    let anon = tap_job(&s, None, "SELECT TOP 1 table_name FROM TAP_SCHEMA.tables");
+    assert_eq!(s.req("GET", &format!("{anon}/results/result"), None, None, b"").status, 200);
+}
+
+#[test]
+fn a_tap_job_result_is_saved_into_vospace_by_pull_to_vospace() {
+    let s = start();
+    let alice = s.add_user("alice");
+    let bob = s.add_user("bob");
+    let job = tap_job(&s, Some(&alice), "SELECT table_name, description FROM TAP_SCHEMA.tables ORDER BY table_name");
+    let result_url = format!("{}{job}/results/result", s.url());
+    let result = s.req("GET", &format!("{job}/results/result"), Some(&alice), None, b"");
+    assert_eq!(result.status, 200);
+    assert!(result.text().contains("TAP_SCHEMA.columns"), "{}", result.text());
+
+    // alice saves her (private) job result into her space
+    let (p, tjob) = transfer(&s, Some(&alice), &pull_doc("vos://example.org!vospace/alice/results/tables.xml", &result_url));
+    // the container does not exist yet: a clear ContainerNotFound error
+    assert_eq!(p, "ERROR");
+    let err = s.req("GET", &format!("{tjob}/error"), Some(&alice), None, b"");
+    assert!(err.text().contains("ContainerNotFound"), "{}", err.text());
+    let mk = "<vos:node xmlns:vos=\"http://www.ivoa.net/xml/VOSpace/v2.0\" xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" \
+              uri=\"vos://example.org!vospace/alice/results\" xsi:type=\"vos:ContainerNode\"/>";
+    assert_eq!(s.req("PUT", "/vospace/nodes/alice/results", Some(&alice), Some("text/xml"), mk.as_bytes()).status, 201);
+    let (p, tjob) = transfer(&s, Some(&alice), &pull_doc("vos://example.org!vospace/alice/results/tables.xml", &result_url));
+    assert_eq!(p, "COMPLETED", "{}", s.req("GET", &format!("{tjob}/error"), Some(&alice), None, b"").text());
+    let saved = s.req("GET", "/vospace/files/alice/results/tables.xml", Some(&alice), None, b"");
+    assert_eq!(saved.status, 200);
+    assert_eq!(saved.body, result.body, "the node holds the job result byte for byte");
+    let node = s.req("GET", "/vospace/nodes/alice/results/tables.xml", Some(&alice), None, b"").text();
+    assert!(node.contains(&format!(">{}</vos:property>", result.body.len())), "length property: {node}");
+    assert!(node.contains(">text/csv"), "the result's MIME type is kept: {node}");
+
+    // bob cannot save alice's result into his space: the job error says so and no node appears
+    let (p, tjob) = transfer(&s, Some(&bob), &pull_doc("vos://example.org!vospace/bob/stolen.xml", &result_url));
+    assert_eq!(p, "ERROR");
+    let err = s.req("GET", &format!("{tjob}/error"), Some(&bob), None, b"").text();
+    assert!(err.contains("PermissionDenied"), "{err}");
+    assert_eq!(s.req("GET", "/vospace/nodes/bob/stolen.xml", Some(&bob), None, b"").status, 404);
+    // a job that does not exist is a failed transfer naming it
+    let (p, tjob) = transfer(&s, Some(&alice), &pull_doc("vos://example.org!vospace/alice/none.xml", &format!("{}/tap/async/nosuchjob/results/result", s.url())));
+    assert_eq!(p, "ERROR");
+    let err = s.req("GET", &format!("{tjob}/error"), Some(&alice), None, b"").text();
+    assert!(err.contains("nosuchjob"), "{err}");
+    // an anonymous job's result is saved too (read in-process like any other)
+    let anon = tap_job(&s, None, "SELECT TOP 2 table_name FROM TAP_SCHEMA.tables");
+    let (p, _) = transfer(&s, Some(&alice), &pull_doc("vos://example.org!vospace/alice/anon.xml", &format!("{}{anon}/results/result", s.url())));
+    assert_eq!(p, "COMPLETED");
+    let saved = s.req("GET", "/vospace/files/alice/anon.xml", Some(&alice), None, b"");
+    assert_eq!(saved.body, s.req("GET", &format!("{anon}/results/result"), None, None, b"").body);
+}
