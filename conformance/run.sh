@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Real, unmodified clients against a freshly started Almagest (demo data):
 #   STILTS taplint (0 errors, 0 failures), pyvo, astroquery TapPlus, xmllint of every XML document we serve,
-#   and the CADC `vos` client against VOSpace (conformance/vos/run.sh).
+#   and the CADC `vos` client against the VOSpace of the same server (conformance/vos/run.sh).
 # Installs its own tools: apt `stilts` and `libxml2-utils` if missing, pip packages in a venv.
 # Usage: conformance/run.sh            (builds and starts the server itself)
-#        ALMAGEST_URL=http://host:port conformance/run.sh   (against a running server)
+#        ALMAGEST_URL=http://host:port conformance/run.sh   (against a running server; the vos check also needs
+#        that server's ALMAGEST_DATA_DIR or ALMAGEST_CONFIG to add its users)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -22,7 +23,7 @@ fi
 if [ ! -x "$VENV/bin/python" ]; then
   python3 -m venv "$VENV"
 fi
-"$VENV/bin/pip" install -q --disable-pip-version-check pyvo astroquery requests
+"$VENV/bin/pip" install -q --disable-pip-version-check pyvo astroquery requests vos
 
 server_pid=""
 cleanup() { [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null || true; }
@@ -73,9 +74,10 @@ run stilts "$CONF/tap/stilts_check.sh" "$TAP"
 # 3. every XML document we serve, against the official schemas
 run xsd "$CONF/tap/xsd_check.sh" "$ALMAGEST_URL"
 
-# 4. VOSpace with the CADC vos client
+# 4. VOSpace of the same server with the CADC vos client (users added with `almagest user add` in the server's
+#    data directory; VOS_BIG_MB sets the big file, 1024 MiB unless given: CI uses 256)
 if [ -x "$CONF/vos/run.sh" ]; then
-  run vos "$CONF/vos/run.sh" "$ALMAGEST_URL"
+  VOS_VENV="$VENV" run vos "$CONF/vos/run.sh" "$ALMAGEST_URL"
 fi
 
 echo
