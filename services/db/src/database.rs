@@ -254,17 +254,42 @@ async fn run_sqlite(
         let mut h = conn.lock_handle().await?;
         h.as_raw_handle().as_ptr() as usize
     };
-    let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch(&mut *conn);
-    let interrupt = || {
-        // SAFETY: the connection is held by this task (`conn`, borrowed by `rows`, which lives until `pump`
-        // returns) and stays open during the call; sqlite3_interrupt may be called from any thread.
+    // The rows are stepped on a blocking thread straight through the C API (crate::sqlite_stream says why);
+    // `conn` stays checked out here until that thread has returned, so nobody else uses the connection.
+    let rows_tx = tx.clone();
+    let mut work = tokio::task::spawn_blocking(move || {
+        let db = crate::sqlite_stream::RawDb(raw as *mut libsqlite3_sys::sqlite3);
+        // SAFETY: the connection is open and checked out by the task awaiting this thread (see above).
+        #[allow(unsafe_code)]
+        unsafe {
+            crate::sqlite_stream::run(db, &sql, &rows_tx, BATCH)
+        }
+    });
+    let joined = |r: Result<Result<(), DbError>, tokio::task::JoinError>| {
+        r.unwrap_or_else(|e| Err(DbError::Query(format!("the query thread failed: {e}"))))
+    };
+    let outcome = tokio::select! {
+        r = &mut work => return joined(r),
+        reason = &mut stop => Err(reason),
+        // the consumer went away while the statement computes (an aggregate sends nothing for long)
+        _ = tx.closed() => Ok(()),
+    };
+    // Halt the statement, again until the thread has returned: an interrupt that lands before the statement
+    // starts is lost.
+    loop {
+        // SAFETY: the connection is held by this task (`conn`) and open; sqlite3_interrupt may be called from any
+        // thread while another uses the connection.
         #[allow(unsafe_code)]
         unsafe {
             crate::sqlite_udf::interrupt(raw as *mut libsqlite3_sys::sqlite3)
         };
-        std::future::ready(())
-    };
-    pump(rows, decode_sqlite, tx, stop, interrupt).await
+        if let Ok(r) = tokio::time::timeout(Duration::from_millis(50), &mut work).await {
+            drop(conn);
+            // the thread's own end (interrupted) is not news: the reason is the stop signal or the consumer
+            let _ = joined(r);
+            return outcome;
+        }
+    }
 }
 
 /// Moves rows from the statement to the consumer until the statement ends, the stop signal comes, or the consumer
@@ -323,25 +348,6 @@ where
             return outcome;
         }
     }
-}
-
-fn decode_sqlite(row: &sqlx::sqlite::SqliteRow) -> Result<Vec<Value>, DbError> {
-    let mut out = Vec::with_capacity(row.len());
-    for i in 0..row.len() {
-        let raw = row.try_get_raw(i)?;
-        if raw.is_null() {
-            out.push(Value::Null);
-            continue;
-        }
-        let v = match raw.type_info().name() {
-            "INTEGER" => Value::Int(row.try_get(i)?),
-            "REAL" => Value::Float(row.try_get(i)?),
-            "BLOB" => Value::Bytes(row.try_get(i)?),
-            _ => Value::Text(row.try_get(i)?),
-        };
-        out.push(v);
-    }
-    Ok(out)
 }
 
 async fn run_postgres(

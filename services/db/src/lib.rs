@@ -8,6 +8,7 @@ pub mod exec;
 mod pg_decode;
 mod scalar;
 pub mod sky;
+mod sqlite_stream;
 mod sqlite_udf;
 
 pub use database::{Backend, Database, DbOptions, QueryControl, RowStream, RwPool};

@@ -9,7 +9,7 @@ use crate::error::TapError;
 use crate::ingest::ColType;
 use crate::request::{UploadSource, UploadSpec};
 use crate::tap_schema::{quote_ident, quote_table};
-use almagest_db::exec::{Arg, Pool, placeholders};
+use almagest_db::exec::{Arg, Pool};
 use formats::{Field, TableReader, Value};
 use std::io::BufReader;
 use std::path::{Path, PathBuf};
@@ -28,6 +28,47 @@ pub trait InlineFiles {
     fn path(&self, name: &str) -> Option<PathBuf>;
 }
 
+/// Tables uploaded by reference (`UPLOAD=t,vos://...`): whoever can read such URIs for the caller. The composed
+/// server reads VOSpace nodes with it; without one, references are refused with a clear error.
+pub trait RemoteTables: Send + Sync + std::fmt::Debug {
+    /// Copies the bytes at `uri` into the file `dest`, reading with the rights of `caller` (account name, `None`
+    /// when anonymous), at most `max_bytes`. `None`: this source does not read such URIs; `Some(Err(why))`: it
+    /// does, but could not (missing, not permitted, too large).
+    fn fetch<'a>(
+        &'a self,
+        uri: &'a str,
+        caller: Option<&'a str>,
+        dest: &'a Path,
+        max_bytes: u64,
+    ) -> RemoteFetch<'a>;
+}
+
+/// What [`RemoteTables::fetch`] returns.
+pub type RemoteFetch<'a> =
+    std::pin::Pin<Box<dyn std::future::Future<Output = Option<Result<(), String>>> + Send + 'a>>;
+
+/// Reading uploads by reference for one request.
+#[derive(Debug, Clone, Copy)]
+pub struct Remote<'a> {
+    /// Who reads them.
+    pub source: &'a dyn RemoteTables,
+    /// The caller of the request (its rights apply).
+    pub caller: Option<&'a str>,
+    /// A directory for the fetched bytes (removed after loading).
+    pub scratch: &'a Path,
+    /// Largest table accepted, bytes.
+    pub max_bytes: u64,
+}
+
+/// A fetched upload file, removed when dropped.
+struct TempFile(PathBuf);
+
+impl Drop for TempFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
 fn unique_tag() -> String {
     use rand::Rng as _;
     let mut rng = rand::rng();
@@ -36,12 +77,13 @@ fn unique_tag() -> String {
         .collect()
 }
 
-/// Loads every upload of a request.
+/// Loads every upload of a request: inline ones (`param:`) from `files`, references (`vos://`) through `remote`.
 pub async fn load(
     pool: &Pool,
     specs: &[UploadSpec],
     files: &(dyn InlineFiles + Sync),
     max_rows: u64,
+    remote: Option<Remote<'_>>,
 ) -> Result<Uploads, TapError> {
     let mut out = Uploads::default();
     for spec in specs {
@@ -56,6 +98,7 @@ pub async fn load(
                 spec.name
             )));
         }
+        let mut fetched = None;
         let path = match &spec.source {
             UploadSource::Inline(part) => match files.path(part) {
                 Some(p) => p,
@@ -68,14 +111,35 @@ pub async fn load(
                 }
             },
             UploadSource::Url(u) | UploadSource::Vos(u) => {
-                out.drop_all(pool).await;
-                return Err(TapError::Upload(format!(
-                    "UPLOAD {}: fetching {u} is not supported here; send the table inline (param:)",
-                    spec.name
-                )));
+                let dest = remote.map(|r| r.scratch.join(format!("upload-{}", unique_tag())));
+                let got = match (remote, &dest) {
+                    (Some(r), Some(dest)) => {
+                        let got = r.source.fetch(u, r.caller, dest, r.max_bytes).await;
+                        fetched = Some(TempFile(dest.clone()));
+                        got
+                    }
+                    _ => None,
+                };
+                match (got, dest) {
+                    (Some(Ok(())), Some(dest)) => dest,
+                    (Some(Err(why)), _) => {
+                        out.drop_all(pool).await;
+                        return Err(TapError::Upload(format!("UPLOAD {}: {why}", spec.name)));
+                    }
+                    _ => {
+                        out.drop_all(pool).await;
+                        return Err(TapError::Upload(format!(
+                            "UPLOAD {}: fetching {u} is not supported here; send the table inline (param:) or \
+                             name a VOSpace node of this service (vos://)",
+                            spec.name
+                        )));
+                    }
+                }
             }
         };
-        match load_one(pool, &spec.name, &path, max_rows).await {
+        let loaded = load_one(pool, &spec.name, &path, max_rows).await;
+        drop(fetched);
+        match loaded {
             Ok((meta, sql)) => {
                 out.tables.push(meta);
                 out.sql_names.push(sql);
@@ -165,7 +229,7 @@ async fn load_one(
         }
         rows_in_batch += 1;
         if rows_in_batch == batch {
-            tx.execute(&insert(&head, n, rows_in_batch), &args)
+            tx.execute(&insert(pg, &head, n, rows_in_batch), &args)
                 .await
                 .map_err(db)?;
             args.clear();
@@ -173,7 +237,7 @@ async fn load_one(
         }
     }
     if rows_in_batch > 0 {
-        tx.execute(&insert(&head, n, rows_in_batch), &args)
+        tx.execute(&insert(pg, &head, n, rows_in_batch), &args)
             .await
             .map_err(db)?;
     }
@@ -219,17 +283,8 @@ async fn load_one(
     Ok((meta, (schema, table)))
 }
 
-fn insert(head: &str, ncols: usize, nrows: usize) -> String {
-    let mut sql = String::from(head);
-    for r in 0..nrows {
-        if r > 0 {
-            sql.push_str(", ");
-        }
-        sql.push('(');
-        sql.push_str(&placeholders(r * ncols + 1, ncols));
-        sql.push(')');
-    }
-    sql
+fn insert(pg: bool, head: &str, ncols: usize, nrows: usize) -> String {
+    format!("{head}{}", almagest_db::exec::values_rows(pg, ncols, nrows))
 }
 
 fn db(e: sqlx::Error) -> TapError {

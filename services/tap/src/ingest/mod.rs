@@ -11,7 +11,7 @@ pub use types::{ColType, convert};
 
 use crate::tap_schema::{self, quote_ident, quote_table};
 use almagest_common::catalog::{ColumnInfo, PositionInfo, SchemaInfo, TableInfo};
-use almagest_db::exec::{Arg, Pool, Tx, placeholders};
+use almagest_db::exec::{Arg, Pool, Tx};
 use formats::{Field, Value};
 use std::path::PathBuf;
 use std::time::Instant;
@@ -214,7 +214,7 @@ pub async fn ingest(
         .chain(position.as_ref().map(|_| quote_ident(HPX_COLUMN)))
         .collect();
     let insert_head = format!("INSERT INTO {target} ({}) VALUES ", names.join(", "));
-    let full_batch_sql = insert_sql(&insert_head, ncols, batch);
+    let full_batch_sql = insert_sql(pg, &insert_head, ncols, batch);
     let pos_idx = position
         .as_ref()
         .map(|(ra, dec)| (index_of(&fields, ra), index_of(&fields, dec)));
@@ -266,7 +266,7 @@ pub async fn ingest(
         }
     }
     if in_batch > 0 {
-        tx.execute(&insert_sql(&insert_head, ncols, in_batch), &args_buf)
+        tx.execute(&insert_sql(pg, &insert_head, ncols, in_batch), &args_buf)
             .await?;
     }
     if position.is_some() {
@@ -329,18 +329,8 @@ fn existing_or_new_schema(schema: &str, meta: &MetaFile) -> SchemaInfo {
     }
 }
 
-fn insert_sql(head: &str, ncols: usize, nrows: usize) -> String {
-    let mut sql = String::with_capacity(head.len() + nrows * ncols * 6);
-    sql.push_str(head);
-    for r in 0..nrows {
-        if r > 0 {
-            sql.push_str(", ");
-        }
-        sql.push('(');
-        sql.push_str(&placeholders(r * ncols + 1, ncols));
-        sql.push(')');
-    }
-    sql
+fn insert_sql(pg: bool, head: &str, ncols: usize, nrows: usize) -> String {
+    format!("{head}{}", almagest_db::exec::values_rows(pg, ncols, nrows))
 }
 
 fn index_of(fields: &[Field], name: &str) -> usize {
@@ -509,8 +499,14 @@ fn column_info(
         datatype,
         arraysize,
         xtype: f.xtype.clone(),
-        unit: m.unit.or_else(|| f.unit.clone()).or_else(|| role.map(|_| "deg".to_string())),
-        ucd: m.ucd.or_else(|| f.ucd.clone()).or_else(|| role.map(str::to_string)),
+        unit: m
+            .unit
+            .or_else(|| f.unit.clone())
+            .or_else(|| role.map(|_| "deg".to_string())),
+        ucd: m
+            .ucd
+            .or_else(|| f.ucd.clone())
+            .or_else(|| role.map(str::to_string)),
         utype: m.utype.or_else(|| f.utype.clone()),
         description: m.description.or_else(|| f.description.clone()),
         indexed: is_pos,
