@@ -38,11 +38,7 @@ pub struct Vospace {
 pub trait LocalSource: Send + Sync + std::fmt::Debug {
     /// Opens `url` for `caller` (account name, `None` when anonymous). `None`: the URL is not served by this
     /// source (it is fetched over HTTP); `Some(Err(..))`: it is, but cannot be read (missing, not permitted).
-    fn open<'a>(
-        &'a self,
-        url: &'a str,
-        caller: Option<&'a str>,
-    ) -> LocalOpen<'a>;
+    fn open<'a>(&'a self, url: &'a str, caller: Option<&'a str>) -> LocalOpen<'a>;
 }
 
 /// What [`LocalSource::open`] returns.
@@ -387,12 +383,13 @@ impl Vospace {
                     continue;
                 }
                 if let Some(n) = existing
-                    && !caller.owns(n) {
-                        return Err(Fault::PermissionDenied(format!(
-                            "only the owner of {} may change its permissions",
-                            self.ids.uri(&n.path)
-                        )));
-                    }
+                    && !caller.owns(n)
+                {
+                    return Err(Fault::PermissionDenied(format!(
+                        "only the owner of {} may change its permissions",
+                        self.ids.uri(&n.path)
+                    )));
+                }
                 let value = p.value.as_deref().map(str::trim).filter(|v| !v.is_empty());
                 match p.uri.as_str() {
                     props::PUBLICREAD | props::ISPUBLIC => {
@@ -453,14 +450,16 @@ impl Vospace {
         }
         self.must_write(caller, &node)?;
         if let Some(k) = doc.kind
-            && k != node.kind && !(node.kind.holds_data() && k.holds_data()) {
-                return Err(Fault::InvalidArgument(format!(
-                    "setNode cannot change the type of {} ({} to {})",
-                    doc.uri,
-                    node.kind.type_name(),
-                    k.type_name()
-                )));
-            }
+            && k != node.kind
+            && !(node.kind.holds_data() && k.holds_data())
+        {
+            return Err(Fault::InvalidArgument(format!(
+                "setNode cannot change the type of {} ({} to {})",
+                doc.uri,
+                node.kind.type_name(),
+                k.type_name()
+            )));
+        }
         let (changes, perms) = self.property_changes(caller, Some(&node), &doc.properties)?;
         if !changes.is_empty() || !perms.is_empty() {
             self.store.update(&node, &changes, &perms).await?;
@@ -597,23 +596,24 @@ impl Vospace {
             Err(f)
         };
         if let Some(len) = meta.length
-            && len != written.length {
-                return fail(Fault::InvalidData(format!(
-                    "Content-Length announced {len} bytes but {} arrived",
-                    written.length
-                )))
-                .await;
-            }
+            && len != written.length
+        {
+            return fail(Fault::InvalidData(format!(
+                "Content-Length announced {len} bytes but {} arrived",
+                written.length
+            )))
+            .await;
+        }
         if let Some(expected) = &meta.md5_base64
             && expected.trim() != written.md5_base64
-                && !expected.trim().eq_ignore_ascii_case(&written.md5)
-            {
-                return fail(Fault::DigestMismatch(format!(
-                    "the MD5 of the bytes received ({}) is not the one announced ({expected})",
-                    written.md5_base64
-                )))
-                .await;
-            }
+            && !expected.trim().eq_ignore_ascii_case(&written.md5)
+        {
+            return fail(Fault::DigestMismatch(format!(
+                "the MD5 of the bytes received ({}) is not the one announced ({expected})",
+                written.md5_base64
+            )))
+            .await;
+        }
         let mut current = node;
         for _ in 0..16 {
             match self
@@ -662,9 +662,11 @@ impl Vospace {
     /// writer): a failed upload into a new name leaves no node behind.
     pub async fn discard_if_empty(&self, node: &Node) {
         if let Ok(Some(n)) = self.store.get(&node.path).await
-            && n.id == node.id && n.blob.is_none() {
-                let _ = self.store.delete_subtree(&n).await;
-            }
+            && n.id == node.id
+            && n.blob.is_none()
+        {
+            let _ = self.store.delete_subtree(&n).await;
+        }
     }
 
     /// Whether `len` more bytes (replacing the node's current content) fit in its home's quota.

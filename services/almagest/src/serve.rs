@@ -70,9 +70,10 @@ pub async fn ingest(config: &Config, args: &IngestArgs) -> anyhow::Result<()> {
 pub async fn add_user(config: &Config, name: &str) -> anyhow::Result<String> {
     std::fs::create_dir_all(&config.data_dir)
         .with_context(|| format!("creating the data directory {}", config.data_dir.display()))?;
-    let state_db = almagest_db::Database::open(&config.state_database, &almagest_db::DbOptions::default())
-        .await
-        .with_context(|| format!("opening the state database {}", config.state_database))?;
+    let state_db =
+        almagest_db::Database::open(&config.state_database, &almagest_db::DbOptions::default())
+            .await
+            .with_context(|| format!("opening the state database {}", config.state_database))?;
     Ok(accounts::add_user_cli(state_db.rw(), name).await?)
 }
 
@@ -105,6 +106,16 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
             .await
             .with_context(|| format!("opening the state database {}", config.state_database))?
     };
+    let accounts = accounts::Accounts::open(state_db.rw().clone())
+        .await
+        .context("opening the accounts")?;
+    let vospace = vospace::VospaceService::start_configured(
+        &config,
+        state_db.rw().clone(),
+        Some(accounts.clone()),
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!("starting VOSpace: {e}"))?;
     let tap = Arc::new(TapState {
         config: config.clone(),
         db,
@@ -112,6 +123,9 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         snapshot,
         spool_dir,
         up_since: almagest_tap::service::now_iso(),
+        remote_tables: Some(Arc::new(crate::bridge::VosTables {
+            svc: vospace.svc.clone(),
+        })),
     });
     let jobs = uws::Store::open(state_db.rw().clone())
         .await
@@ -135,17 +149,12 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     )
     .await
     .context("starting the TAP job service")?;
-    let accounts = accounts::Accounts::open(state_db.rw().clone())
-        .await
-        .context("opening the accounts")?;
-    let vospace =
-        vospace::VospaceService::start_configured(&config, state_db.rw().clone(), Some(accounts.clone()))
-            .await
-            .map_err(|e| anyhow::anyhow!("starting VOSpace: {e}"))?;
-    vospace.svc.add_local_source(Arc::new(crate::bridge::TapResults {
-        prefix: format!("{}/tap/async/", config.base_url),
-        jobs: tap_async.clone(),
-    }));
+    vospace
+        .svc
+        .add_local_source(Arc::new(crate::bridge::TapResults {
+            prefix: format!("{}/tap/async/", config.base_url),
+            jobs: tap_async.clone(),
+        }));
     let tap = actix_web::web::Data::from(tap);
     let tap_async = actix_web::web::Data::new(tap_async);
     let accounts = actix_web::web::Data::new(accounts);

@@ -201,6 +201,10 @@ fn vospace_is_mounted_with_accounts_made_while_the_server_runs() {
     assert_eq!(caps.status, 200);
     assert!(caps.text().contains(&format!("{}/vospace/nodes", s.url())), "{}", caps.text());
     assert_eq!(s.req("GET", "/tap/availability", None, None, b"").status, 200);
+    // TAP declares only the upload method that works for any client (vos:// has no TAPRegExt key)
+    let tcaps = s.req("GET", "/tap/capabilities", None, None, b"").text();
+    assert!(tcaps.contains("TAPRegExt#upload-inline"), "{tcaps}");
+    assert!(!tcaps.contains("TAPRegExt#upload-http"), "{tcaps}");
     let root = s.req("GET", "/", None, None, b"");
     assert!(root.text().contains("/vospace/capabilities"), "{}", root.text());
 
@@ -293,4 +297,80 @@ fn a_tap_job_result_is_saved_into_vospace_by_pull_to_vospace() {
     assert_eq!(p, "COMPLETED");
     let saved = s.req("GET", "/vospace/files/alice/anon.xml", Some(&alice), None, b"");
     assert_eq!(saved.body, s.req("GET", &format!("{anon}/results/result"), None, None, b"").body);
+}
+
+const VOTABLE: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
+<VOTABLE version="1.4" xmlns="http://www.ivoa.net/xml/VOTable/v1.3"><RESOURCE type="results"><TABLE>
+<FIELD name="id" datatype="int"/><FIELD name="label" datatype="char" arraysize="*"/>
+<DATA><TABLEDATA><TR><TD>1</TD><TD>one</TD></TR><TR><TD>2</TD><TD>two</TD></TR><TR><TD>3</TD><TD>three</TD></TR></TABLEDATA></DATA>
+</TABLE></RESOURCE></VOTABLE>"#;
+
+#[test]
+fn a_vospace_node_is_a_tap_upload_with_the_callers_rights() {
+    let s = start();
+    let alice = s.add_user("alice");
+    let bob = s.add_user("bob");
+    let put = s.req("PUT", "/vospace/files/alice/mine.xml", Some(&alice), Some("application/x-votable+xml"), VOTABLE.as_bytes());
+    assert_eq!(put.status, 201, "{}", put.text());
+    let upload = "t,vos://example.org!vospace/alice/mine.xml";
+    let query = "SELECT id, label FROM TAP_UPLOAD.t WHERE id >= 2 ORDER BY id";
+    let sync = |token: Option<&str>, upload: &str| {
+        s.req("POST", "/tap/sync", token, FORM,
+              &form(&[("LANG", "ADQL"), ("QUERY", query), ("UPLOAD", upload), ("FORMAT", "csv")]))
+    };
+    // alice reads her own node as an upload table
+    let r = sync(Some(&alice), upload);
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(r.text().replace("\r\n", "\n"), "id,label\n2,two\n3,three\n");
+    // bob and anonymous callers may not read it: the TAP error names the node and the reason
+    let r = sync(Some(&bob), upload);
+    assert_ne!(r.status, 200);
+    assert!(r.text().contains("QUERY_STATUS") && r.text().contains("ERROR"), "{}", r.text());
+    assert!(r.text().contains("PermissionDenied") && r.text().contains("mine.xml"), "{}", r.text());
+    let r = sync(None, upload);
+    assert_ne!(r.status, 200);
+    assert!(r.text().contains("mine.xml"), "{}", r.text());
+    // a missing node, a foreign vos authority and an http URL are clear errors
+    let r = sync(Some(&alice), "t,vos://example.org!vospace/alice/none.xml");
+    assert!(r.text().contains("NodeNotFound"), "{}", r.text());
+    let r = sync(Some(&alice), "t,vos://elsewhere.org!vospace/alice/mine.xml");
+    assert_ne!(r.status, 200);
+    assert!(r.text().contains("elsewhere.org"), "{}", r.text());
+    let r = sync(Some(&alice), "t,http://127.0.0.1:1/t.xml");
+    assert!(r.text().contains("not supported"), "{}", r.text());
+    // once public, anyone may use it
+    let prop = "<vos:node xmlns:vos=\"http://www.ivoa.net/xml/VOSpace/v2.0\" xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" \
+                uri=\"vos://example.org!vospace/alice/mine.xml\" xsi:type=\"vos:DataNode\"><vos:properties>\
+                <vos:property uri=\"ivo://ivoa.net/vospace/core#ispublic\">true</vos:property></vos:properties></vos:node>";
+    let r = s.req("POST", "/vospace/nodes/alice/mine.xml", Some(&alice), Some("text/xml"), prop.as_bytes());
+    assert_eq!(r.status, 200, "{}", r.text());
+    let r = sync(None, upload);
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(r.text().replace("\r\n", "\n"), "id,label\n2,two\n3,three\n");
+
+    // async: the job's owner reads the node when the job runs
+    let r = s.req("PUT", "/vospace/files/alice/private.xml", Some(&alice), None, VOTABLE.as_bytes());
+    assert_eq!(r.status, 201);
+    let r = s.req("POST", "/tap/async", Some(&alice), FORM, &form(&[
+        ("LANG", "ADQL"), ("QUERY", "SELECT COUNT(*) AS n FROM TAP_UPLOAD.p"), ("FORMAT", "csv"),
+        ("UPLOAD", "p,vos://example.org!vospace/alice/private.xml"), ("PHASE", "RUN")]));
+    assert_eq!(r.status, 303, "{}", r.text());
+    let job = local(&s, r.header("location").unwrap());
+    let t = Instant::now();
+    while t.elapsed() < Duration::from_secs(60) && phase(&s.req("GET", &format!("{job}?WAIT=5"), Some(&alice), None, b"").text()) != "COMPLETED" {}
+    let r = s.req("GET", &format!("{job}/results/result"), Some(&alice), None, b"");
+    assert_eq!(r.text().replace("\r\n", "\n"), "n\n3\n");
+    // bob's async job on alice's private node ends in ERROR saying why
+    let r = s.req("POST", "/tap/async", Some(&bob), FORM, &form(&[
+        ("LANG", "ADQL"), ("QUERY", "SELECT COUNT(*) AS n FROM TAP_UPLOAD.p"),
+        ("UPLOAD", "p,vos://example.org!vospace/alice/private.xml"), ("PHASE", "RUN")]));
+    let job = local(&s, r.header("location").unwrap());
+    let t = Instant::now();
+    let mut p = String::new();
+    while t.elapsed() < Duration::from_secs(60) && !matches!(p.as_str(), "ERROR" | "COMPLETED") {
+        p = phase(&s.req("GET", &format!("{job}?WAIT=5"), Some(&bob), None, b"").text());
+    }
+    assert_eq!(p, "ERROR");
+    let err = s.req("GET", &format!("{job}/error"), Some(&bob), None, b"").text();
+    assert!(err.contains("PermissionDenied"), "{err}");
 }

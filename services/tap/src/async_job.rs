@@ -85,6 +85,7 @@ async fn run(state: Arc<TapState>, job: Job, ctx: RunContext) -> Result<Vec<NewR
         &treq.uploads,
         &files,
         state.config.limits.upload_max_rows,
+        state.remote(job.owner.as_deref()),
     )
     .await?;
     let result = async {

@@ -31,6 +31,8 @@ pub struct TapState {
     pub spool_dir: PathBuf,
     /// Start time, for VOSI availability.
     pub up_since: String,
+    /// Reads uploads given by reference (`UPLOAD=t,vos://...`); `None` accepts inline uploads only.
+    pub remote_tables: Option<Arc<dyn crate::upload::RemoteTables>>,
 }
 
 impl std::fmt::Debug for TapState {
@@ -45,6 +47,18 @@ impl TapState {
     /// The public URL of the TAP service.
     pub fn base_url(&self) -> String {
         format!("{}/tap", self.config.base_url)
+    }
+
+    /// How uploads by reference are read for `caller`, if this server can.
+    pub fn remote<'a>(&'a self, caller: Option<&'a str>) -> Option<crate::upload::Remote<'a>> {
+        self.remote_tables
+            .as_deref()
+            .map(|source| crate::upload::Remote {
+                source,
+                caller,
+                scratch: &self.spool_dir,
+                max_bytes: self.config.limits.upload_max_bytes,
+            })
     }
 
     /// The current catalogue (reloaded when it changed).
@@ -119,11 +133,9 @@ impl TapState {
                     ivo_id: f.ivo_id().map(str::to_string),
                 })
                 .collect(),
-            upload_methods: vec![
-                "ivo://ivoa.net/std/TAPRegExt#upload-inline".into(),
-                "ivo://ivoa.net/std/TAPRegExt#upload-http".into(),
-                "ivo://ivoa.net/std/TAPRegExt#upload-https".into(),
-            ],
+            // Only what works: inline uploads. By-reference http(s) uploads are refused (no fetching of arbitrary
+            // URLs from inside the data centre); vos:// nodes of this server have no TAPRegExt key.
+            upload_methods: vec!["ivo://ivoa.net/std/TAPRegExt#upload-inline".into()],
             retention_secs: self.config.uws.retention_hours * 3600,
             execution_secs: (l.async_execution_default_secs, l.async_execution_max_secs),
             output_limit: (l.maxrec_default, l.maxrec_hard),

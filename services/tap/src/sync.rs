@@ -6,6 +6,7 @@ use crate::query::{Drain, ReaderGone, execute, prepare};
 use crate::request::TapRequest;
 use crate::service::TapState;
 use crate::upload;
+use actix_web::HttpMessage as _;
 use actix_web::{HttpRequest, HttpResponse, web};
 use almagest_common::params::read_params;
 use bytes::Bytes;
@@ -91,11 +92,16 @@ pub async fn sync(
     .await?;
     let treq = TapRequest::from_params(&params)?;
     let snapshot = state.snapshot().await;
+    let caller = req
+        .extensions()
+        .get::<accounts::Principal>()
+        .map(|p| p.name.clone());
     let mut uploads = upload::load(
         &state.rw,
         &treq.uploads,
         &params,
         state.config.limits.upload_max_rows,
+        state.remote(caller.as_deref()),
     )
     .await?;
     let prepared = {

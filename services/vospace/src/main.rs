@@ -13,9 +13,10 @@ use std::path::PathBuf;
 async fn open_pool(config: &Config) -> anyhow::Result<almagest_db::exec::Pool> {
     std::fs::create_dir_all(&config.data_dir)
         .with_context(|| format!("creating {}", config.data_dir.display()))?;
-    let db = almagest_db::Database::open(&config.state_database, &almagest_db::DbOptions::default())
-        .await
-        .with_context(|| format!("opening {}", config.state_database))?;
+    let db =
+        almagest_db::Database::open(&config.state_database, &almagest_db::DbOptions::default())
+            .await
+            .with_context(|| format!("opening {}", config.state_database))?;
     Ok(db.rw().clone())
 }
 
