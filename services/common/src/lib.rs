@@ -4,6 +4,7 @@
 
 pub mod catalog;
 pub mod config;
+pub mod http_get;
 pub mod params;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;

@@ -49,16 +49,15 @@ impl TapState {
         format!("{}/tap", self.config.base_url)
     }
 
-    /// How uploads by reference are read for `caller`, if this server can.
+    /// How uploads by reference are read for `caller`: `http://` URLs here, other URIs (`vos://`) through the
+    /// composed server's source when there is one.
     pub fn remote<'a>(&'a self, caller: Option<&'a str>) -> Option<crate::upload::Remote<'a>> {
-        self.remote_tables
-            .as_deref()
-            .map(|source| crate::upload::Remote {
-                source,
-                caller,
-                scratch: &self.spool_dir,
-                max_bytes: self.config.limits.upload_max_bytes,
-            })
+        Some(crate::upload::Remote {
+            source: self.remote_tables.as_deref(),
+            caller,
+            scratch: &self.spool_dir,
+            max_bytes: self.config.limits.upload_max_bytes,
+        })
     }
 
     /// The current catalogue (reloaded when it changed).
@@ -135,7 +134,10 @@ impl TapState {
                 .collect(),
             // Only what works: inline uploads. By-reference http(s) uploads are refused (no fetching of arbitrary
             // URLs from inside the data centre); vos:// nodes of this server have no TAPRegExt key.
-            upload_methods: vec!["ivo://ivoa.net/std/TAPRegExt#upload-inline".into()],
+            upload_methods: vec![
+                "ivo://ivoa.net/std/TAPRegExt#upload-inline".into(),
+                "ivo://ivoa.net/std/TAPRegExt#upload-http".into(),
+            ],
             retention_secs: self.config.uws.retention_hours * 3600,
             execution_secs: (l.async_execution_default_secs, l.async_execution_max_secs),
             output_limit: (l.maxrec_default, l.maxrec_hard),

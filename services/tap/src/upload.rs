@@ -50,8 +50,8 @@ pub type RemoteFetch<'a> =
 /// Reading uploads by reference for one request.
 #[derive(Debug, Clone, Copy)]
 pub struct Remote<'a> {
-    /// Who reads them.
-    pub source: &'a dyn RemoteTables,
+    /// Who reads the URIs it knows (the composed server: `vos://` nodes); `http://` URLs are fetched here.
+    pub source: Option<&'a dyn RemoteTables>,
     /// The caller of the request (its rights apply).
     pub caller: Option<&'a str>,
     /// A directory for the fetched bytes (removed after loading).
@@ -114,9 +114,26 @@ pub async fn load(
                 let dest = remote.map(|r| r.scratch.join(format!("upload-{}", unique_tag())));
                 let got = match (remote, &dest) {
                     (Some(r), Some(dest)) => {
-                        let got = r.source.fetch(u, r.caller, dest, r.max_bytes).await;
                         fetched = Some(TempFile(dest.clone()));
-                        got
+                        let got = match r.source {
+                            Some(s) => s.fetch(u, r.caller, dest, r.max_bytes).await,
+                            None => None,
+                        };
+                        match got {
+                            None if matches!(spec.source, UploadSource::Url(_)) => {
+                                let limits = almagest_common::http_get::Limits {
+                                    max_bytes: r.max_bytes,
+                                    ..Default::default()
+                                };
+                                Some(
+                                    almagest_common::http_get::get_to_file(u, dest, limits)
+                                        .await
+                                        .map(|_| ())
+                                        .map_err(|e| e.to_string()),
+                                )
+                            }
+                            other => other,
+                        }
                     }
                     _ => None,
                 };
@@ -129,8 +146,8 @@ pub async fn load(
                     _ => {
                         out.drop_all(pool).await;
                         return Err(TapError::Upload(format!(
-                            "UPLOAD {}: fetching {u} is not supported here; send the table inline (param:) or \
-                             name a VOSpace node of this service (vos://)",
+                            "UPLOAD {}: {u} cannot be read here; send the table inline (param:), give an http:// \
+                             URL or name a VOSpace node of this service (vos://)",
                             spec.name
                         )));
                     }
