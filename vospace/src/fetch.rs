@@ -1,10 +1,10 @@
-//! pullToVoSpace (§6.4.2): the service reads the bytes from an `http://` endpoint into the target node, streaming
+//! pullToVoSpace (§6.4.2): the service reads the bytes from an `http(s)://` endpoint into the target node, streaming
 //! (bounded memory) through the same upload path as client uploads (quota, size limit, all-or-nothing commit).
 //! Typical source: a TAP job result (`.../tap/async/{id}/results/result`), which saves a query result into
 //! VOSpace.
 //!
 //! The bytes come through the HTTP GET client TAP uploads by URL use too (`almagest_common::http_get`: redirects,
-//! `Content-Length` or chunked bodies, step timeouts). `https://` sources are refused with ProtocolNotSupported.
+//! `Content-Length` or chunked bodies, step timeouts, https through rustls).
 
 use crate::error::Fault;
 use crate::path::NodePath;
@@ -81,7 +81,6 @@ async fn fetch_into(svc: &Vospace, node: crate::model::Node, url: &str) -> Resul
     let (mut resp, mut reader) = http_get::get(url, http_get::Limits::default())
         .await
         .map_err(|e| match e {
-            HttpGetError::Url(m) if url.starts_with("https://") => Fault::ProtocolNotSupported(m),
             HttpGetError::Url(m) => Fault::InvalidUri(m),
             other => Fault::InvalidData(other.to_string()),
         })?;

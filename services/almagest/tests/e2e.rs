@@ -287,7 +287,6 @@ fn tap_over_http() {
     );
     assert_eq!(fits.status, 200);
     {
-        use formats::TableReader;
         let mut r = formats::read_fits(std::io::Cursor::new(fits.body.clone())).unwrap();
         let got = r.by_ref().collect::<Result<Vec<_>, _>>().unwrap();
         assert_eq!(got.len(), 300);

@@ -291,12 +291,12 @@ fn vospace_is_mounted_with_accounts_made_while_the_server_runs() {
         s.req("GET", "/tap/availability", None, None, b"").status,
         200
     );
-    // TAP declares the upload methods that work for any client: inline and http:// (vos:// has no TAPRegExt key;
-    // https:// is refused, no TLS client)
+    // TAP declares the upload methods that work for any client: inline, http:// and https:// (vos:// has no
+    // TAPRegExt key)
     let tcaps = s.req("GET", "/tap/capabilities", None, None, b"").text();
-    assert!(tcaps.contains("TAPRegExt#upload-inline"), "{tcaps}");
-    assert!(tcaps.contains("TAPRegExt#upload-http\""), "{tcaps}");
-    assert!(!tcaps.contains("TAPRegExt#upload-https"), "{tcaps}");
+    for m in ["upload-inline", "upload-http", "upload-https"] {
+        assert!(tcaps.contains(&format!("TAPRegExt#{m}\"")), "{m}: {tcaps}");
+    }
     let root = s.req("GET", "/", None, None, b"");
     assert!(
         root.text().contains("/vospace/capabilities"),

@@ -3,13 +3,43 @@
 //! on every step and a cap on the body size.
 //!
 //! Written on tokio rather than taken from a client crate: the actix client's futures are not `Send` (a job runner
-//! must be), and a full client stack with TLS would weigh more than the services that use it. `https://` URLs are
-//! refused with a clear error.
+//! must be), and a full client stack would weigh more than the services that use it. `https://` goes through
+//! rustls (ring provider) with the Mozilla roots of `webpki-roots`.
 
 use std::path::Path;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
-use tokio::io::{AsyncBufReadExt as _, AsyncReadExt as _, AsyncWriteExt as _, BufReader};
+use tokio::io::{
+    AsyncBufReadExt as _, AsyncRead, AsyncReadExt as _, AsyncWrite, AsyncWriteExt as _, BufReader,
+};
 use tokio::net::TcpStream;
+
+/// A connection, plain or TLS.
+pub trait Io: AsyncRead + AsyncWrite + Unpin + Send {}
+impl<T: AsyncRead + AsyncWrite + Unpin + Send> Io for T {}
+
+/// The TLS client settings of `get`: the Mozilla roots.
+fn default_tls() -> Result<Arc<rustls::ClientConfig>, HttpGetError> {
+    static TLS: OnceLock<Result<Arc<rustls::ClientConfig>, String>> = OnceLock::new();
+    TLS.get_or_init(|| {
+        let mut roots = rustls::RootCertStore::empty();
+        roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+        tls_config(roots).map(Arc::new).map_err(|e| e.to_string())
+    })
+    .clone()
+    .map_err(HttpGetError::Transfer)
+}
+
+/// Client settings trusting `roots`, on the ring provider (whichever provider the process installed, if any).
+pub fn tls_config(roots: rustls::RootCertStore) -> Result<rustls::ClientConfig, HttpGetError> {
+    Ok(rustls::ClientConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .map_err(|e| HttpGetError::Transfer(format!("TLS setup: {e}")))?
+    .with_root_certificates(roots)
+    .with_no_client_auth())
+}
 
 const MAX_HEADER_BYTES: usize = 64 * 1024;
 
@@ -89,9 +119,18 @@ impl std::fmt::Debug for Response {
 
 /// GETs `url`, following redirects, and returns the response of status 200 with its body unread.
 pub async fn get(url: &str, limits: Limits) -> Result<(Response, Reader), HttpGetError> {
+    get_with(url, limits, None).await
+}
+
+/// [`get`] with the TLS settings given (tests: a private root), or the default ones.
+async fn get_with(
+    url: &str,
+    limits: Limits,
+    tls: Option<Arc<rustls::ClientConfig>>,
+) -> Result<(Response, Reader), HttpGetError> {
     let mut url = url.to_string();
     for _ in 0..=limits.max_redirects {
-        let (status, headers, reader) = request(&url, limits.step_timeout).await?;
+        let (status, headers, reader) = request(&url, limits.step_timeout, tls.clone()).await?;
         if (300..400).contains(&status) {
             let loc = header(&headers, "location").ok_or_else(|| {
                 HttpGetError::Transfer(format!("{url}: redirect without Location"))
@@ -141,8 +180,17 @@ pub async fn get(url: &str, limits: Limits) -> Result<(Response, Reader), HttpGe
 
 /// GETs `url` into the file `dest` (created or truncated), within the limits; the file is removed on failure.
 pub async fn get_to_file(url: &str, dest: &Path, limits: Limits) -> Result<u64, HttpGetError> {
+    get_to_file_with(url, dest, limits, None).await
+}
+
+async fn get_to_file_with(
+    url: &str,
+    dest: &Path,
+    limits: Limits,
+    tls: Option<Arc<rustls::ClientConfig>>,
+) -> Result<u64, HttpGetError> {
     let result = async {
-        let (mut resp, mut reader) = get(url, limits).await?;
+        let (mut resp, mut reader) = get_with(url, limits, tls).await?;
         let mut file = tokio::fs::File::create(dest)
             .await
             .map_err(|e| HttpGetError::Transfer(format!("{}: {e}", dest.display())))?;
@@ -164,7 +212,7 @@ pub async fn get_to_file(url: &str, dest: &Path, limits: Limits) -> Result<u64, 
 }
 
 /// The connection a response body is read from.
-pub type Reader = BufReader<TcpStream>;
+pub type Reader = BufReader<Box<dyn Io>>;
 
 impl Response {
     /// A response header.
@@ -300,16 +348,15 @@ fn resolve_location(base: &str, loc: &str) -> String {
 async fn request(
     url: &str,
     t: Duration,
+    tls: Option<Arc<rustls::ClientConfig>>,
 ) -> Result<(u16, Vec<(String, String)>, Reader), HttpGetError> {
     let bad = |m: &str| HttpGetError::Url(format!("{url}: {m}"));
-    let rest = if let Some(r) = url.strip_prefix("http://") {
-        r
-    } else if url.starts_with("https://") {
-        return Err(bad(
-            "only http:// URLs can be read here (no TLS client is built in)",
-        ));
+    let (rest, secure) = if let Some(r) = url.strip_prefix("http://") {
+        (r, false)
+    } else if let Some(r) = url.strip_prefix("https://") {
+        (r, true)
     } else {
-        return Err(bad("only http:// URLs can be read"));
+        return Err(bad("only http:// and https:// URLs can be read"));
     };
     let (hostport, path) = match rest.find('/') {
         Some(i) => (&rest[..i], &rest[i..]),
@@ -318,22 +365,42 @@ async fn request(
     if hostport.is_empty() || hostport.contains('@') {
         return Err(bad("no host, or credentials in the URL"));
     }
-    let has_port = hostport
+    let port_given = hostport
         .rsplit_once(':')
-        .is_some_and(|(_, p)| p.parse::<u16>().is_ok())
-        && !hostport.ends_with(']');
-    let addr = if has_port {
+        .filter(|(_, p)| p.parse::<u16>().is_ok() && !hostport.ends_with(']'));
+    let host = port_given.map_or(hostport, |(h, _)| h);
+    let addr = if port_given.is_some() {
         hostport.to_string()
     } else {
-        format!("{hostport}:80")
+        format!("{hostport}:{}", if secure { 443 } else { 80 })
     };
     let path = path.split('#').next().unwrap_or(path);
     let transfer = |e: std::io::Error| HttpGetError::Transfer(format!("{url}: {e}"));
     let timed = || HttpGetError::Transfer(format!("{url}: no answer within {t:?}"));
-    let mut stream = tokio::time::timeout(t, TcpStream::connect(&addr))
+    let tcp = tokio::time::timeout(t, TcpStream::connect(&addr))
         .await
         .map_err(|_| timed())?
         .map_err(transfer)?;
+    let mut stream: Box<dyn Io> = if secure {
+        let cfg = match tls {
+            Some(c) => c,
+            None => default_tls()?,
+        };
+        let name = rustls::pki_types::ServerName::try_from(
+            host.trim_start_matches('[')
+                .trim_end_matches(']')
+                .to_string(),
+        )
+        .map_err(|e| bad(&format!("not a host name for TLS: {e}")))?;
+        let tls_stream =
+            tokio::time::timeout(t, tokio_rustls::TlsConnector::from(cfg).connect(name, tcp))
+                .await
+                .map_err(|_| timed())?
+                .map_err(|e| HttpGetError::Transfer(format!("{url}: TLS: {e}")))?;
+        Box::new(tls_stream)
+    } else {
+        Box::new(tcp)
+    };
     let req = format!(
         "GET {path} HTTP/1.1\r\nHost: {hostport}\r\nUser-Agent: almagest\r\nAccept: */*\r\nConnection: close\r\n\r\n"
     );
@@ -438,9 +505,68 @@ mod tests {
         assert!(e.to_string().contains("HTTP 404"), "{e}");
         let e = get_to_file(&u, &dest, Limits::default()).await.unwrap_err();
         assert!(e.to_string().contains("7 bytes early"), "{e}");
-        let e = get_to_file("https://example.org/x", &dest, Limits::default())
+        let e = get_to_file("ftp://example.org/x", &dest, Limits::default())
             .await
             .unwrap_err();
-        assert!(e.to_string().contains("only http://"), "{e}");
+        assert!(e.to_string().contains("only http:// and https://"), "{e}");
+    }
+
+    /// https:// against a local TLS server with a self-signed certificate: read when its root is trusted, refused
+    /// (certificate check) with the default roots.
+    #[tokio::test]
+    async fn https_checks_the_certificate() {
+        let ck = rcgen::generate_simple_self_signed(vec!["localhost".to_string()]).unwrap();
+        let cert = ck.cert.der().clone();
+        let key = rustls::pki_types::PrivateKeyDer::Pkcs8(ck.signing_key.serialize_der().into());
+        let server = rustls::ServerConfig::builder_with_provider(Arc::new(
+            rustls::crypto::ring::default_provider(),
+        ))
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(vec![cert.clone()], key)
+        .unwrap();
+        let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(server));
+        let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = l.local_addr().unwrap().port();
+        tokio::spawn(async move {
+            loop {
+                let (s, _) = l.accept().await.unwrap();
+                let acceptor = acceptor.clone();
+                tokio::spawn(async move {
+                    if let Ok(mut s) = acceptor.accept(s).await {
+                        let mut buf = [0u8; 4096];
+                        let _ = s.read(&mut buf).await;
+                        let _ = s
+                            .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\nsecret")
+                            .await;
+                        let _ = s.shutdown().await;
+                    }
+                });
+            }
+        });
+        let dir = tempfile::tempdir().unwrap();
+        let dest = dir.path().join("f");
+        let url = format!("https://127.0.0.1:{port}/t");
+        let mut roots = rustls::RootCertStore::empty();
+        roots.add(cert).unwrap();
+        let trusted = Arc::new(tls_config(roots).unwrap());
+        // the certificate names localhost, not 127.0.0.1: refused even with its root trusted
+        let e = get_to_file_with(&url, &dest, Limits::default(), Some(trusted.clone()))
+            .await
+            .unwrap_err();
+        assert!(e.to_string().contains("TLS"), "{e}");
+        let url = format!("https://localhost:{port}/t");
+        get_to_file_with(&url, &dest, Limits::default(), Some(trusted))
+            .await
+            .unwrap();
+        assert_eq!(std::fs::read(&dest).unwrap(), b"secret");
+        let e = get_to_file(&url, &dest, Limits::default())
+            .await
+            .unwrap_err();
+        assert!(
+            e.to_string().contains("TLS") && e.to_string().contains("certificate"),
+            "{e}"
+        );
     }
 }

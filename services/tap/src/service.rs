@@ -137,6 +137,7 @@ impl TapState {
             upload_methods: vec![
                 "ivo://ivoa.net/std/TAPRegExt#upload-inline".into(),
                 "ivo://ivoa.net/std/TAPRegExt#upload-http".into(),
+                "ivo://ivoa.net/std/TAPRegExt#upload-https".into(),
             ],
             retention_secs: self.config.uws.retention_hours * 3600,
             execution_secs: (l.async_execution_default_secs, l.async_execution_max_secs),
