@@ -1,6 +1,6 @@
 //! Throughput of the query path and of the runtime functions (numbers in services/db/BENCHMARKS.md).
 //!
-//!     CARGO_TARGET_DIR=/work/target-db cargo run --release -p almagest-db --example bench -- [ROWS]
+//!     CARGO_TARGET_DIR=/work/target-db cargo run --release -p almagest-db --example stream_bench -- [ROWS]
 //!
 //! With `ALMAGEST_TEST_PG_URL` set, PostgreSQL is measured too (tables `bench_*` are created there).
 //! Reports rows/s of `stream_query` decoding a 5-column numeric table into `formats::Value`, the peak RSS, and the
