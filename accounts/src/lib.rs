@@ -18,7 +18,8 @@
 
 mod error;
 pub mod http;
-pub mod migrate;
+/// The shared migration runner (moved to `almagest-db`; kept here for the stores that import it from accounts).
+pub use almagest_db::migrate;
 mod secret;
 mod store;
 

@@ -2,9 +2,9 @@
 
 use crate::Principal;
 use crate::error::AccountsError;
-use crate::migrate::{self, Migration};
 use crate::secret;
 use almagest_db::exec::{Arg, Pool};
+use almagest_db::migrate::{self, Migration};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};

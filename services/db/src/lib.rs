@@ -5,6 +5,7 @@
 mod database;
 mod error;
 pub mod exec;
+pub mod migrate;
 mod pg_decode;
 mod scalar;
 pub mod sky;

@@ -3,14 +3,8 @@
 //! half-applied version behind.
 
 use crate::error::UwsError;
-use almagest_db::exec::{Arg, Pool};
-
-/// One migration: its version and its statements.
-struct Migration {
-    version: i64,
-    sqlite: &'static str,
-    postgres: &'static str,
-}
+use almagest_db::exec::Pool;
+use almagest_db::migrate::{Migration, apply};
 
 const MIGRATIONS: &[Migration] = &[
     Migration {
@@ -28,32 +22,6 @@ const MIGRATIONS: &[Migration] = &[
 /// The latest schema version this code knows.
 pub const LATEST: i64 = 2;
 
-/// Statements of a migration file: split at `;` ending a line, `--` comment lines dropped (the files hold DDL
-/// only, without semicolons inside literals).
-pub(super) fn statements(sql: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut current = String::new();
-    for line in sql.lines() {
-        let line = line.trim_end();
-        if line.trim_start().starts_with("--") || line.trim().is_empty() {
-            continue;
-        }
-        current.push_str(line);
-        current.push('\n');
-        if line.ends_with(';') {
-            let stmt = current.trim().trim_end_matches(';').trim().to_string();
-            if !stmt.is_empty() {
-                out.push(stmt);
-            }
-            current.clear();
-        }
-    }
-    if !current.trim().is_empty() {
-        out.push(current.trim().to_string());
-    }
-    out
-}
-
 /// Brings the schema to [`LATEST`]. Two services of one process opening the same database at once (TAP's job
 /// list and VOSpace's transfers) are serialised by a process-wide lock; two processes by the database (the first
 /// statement of each migration transaction writes, so SQLite takes its write lock and PostgreSQL locks the
@@ -61,75 +29,15 @@ pub(super) fn statements(sql: &str) -> Vec<String> {
 pub async fn migrate(pool: &Pool) -> Result<i64, UwsError> {
     static LOCK: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
     let _guard = LOCK.lock().await;
-    pool.execute(
-        "CREATE TABLE IF NOT EXISTS uws_schema (version BIGINT PRIMARY KEY, applied TEXT NOT NULL)",
-        &[],
-    )
-    .await?;
-    let mut version = 0;
-    for m in MIGRATIONS {
-        let mut tx = pool.begin().await?;
-        if tx.is_postgres() {
-            tx.execute("LOCK TABLE uws_schema IN EXCLUSIVE MODE", &[])
-                .await?;
-        } else {
-            // A write first: SQLite takes the write lock now instead of failing to upgrade a read lock later.
-            tx.execute("DELETE FROM uws_schema WHERE version < 0", &[])
-                .await?;
-        }
-        let done = tx
-            .execute(
-                "UPDATE uws_schema SET applied = applied WHERE version = $1",
-                &[Arg::Int(m.version)],
-            )
-            .await?;
-        if done == 0 {
-            let sql = if tx.is_postgres() {
-                m.postgres
-            } else {
-                m.sqlite
-            };
-            for stmt in statements(sql) {
-                tx.execute(&stmt, &[]).await.map_err(|e| {
-                    UwsError::Internal(format!(
-                        "job store migration {:03} failed at `{stmt}`: {e}",
-                        m.version
-                    ))
-                })?;
-            }
-            tx.execute(
-                "INSERT INTO uws_schema (version, applied) VALUES ($1, $2)",
-                &[
-                    Arg::Int(m.version),
-                    crate::model::iso(&chrono::Utc::now()).into(),
-                ],
-            )
-            .await?;
-            tracing::info!(version = m.version, "job store migrated");
-        }
-        tx.commit().await?;
-        version = m.version;
-    }
-    Ok(version)
+    apply(pool, "uws_schema", MIGRATIONS)
+        .await
+        .map_err(|e| UwsError::Internal(format!("job store: {e}")))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn statements_split_at_line_ending_semicolons() {
-        let s = statements(
-            "-- a comment; not split\nCREATE TABLE a (\n  x INTEGER\n);\n\nCREATE INDEX i ON a (x);\n",
-        );
-        assert_eq!(
-            s,
-            vec![
-                "CREATE TABLE a (\n  x INTEGER\n)",
-                "CREATE INDEX i ON a (x)"
-            ]
-        );
-    }
+    use almagest_db::migrate::statements;
 
     #[test]
     fn every_migration_file_parses_and_versions_are_in_order() {

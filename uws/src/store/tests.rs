@@ -316,7 +316,8 @@ async fn an_unversioned_database_is_migrated() {
     let db = almagest_db::Database::open(&url, &almagest_db::DbOptions::default())
         .await
         .unwrap();
-    for stmt in super::migrate::statements(include_str!("../../../schemas/uws/sqlite/001_jobs.sql"))
+    for stmt in
+        almagest_db::migrate::statements(include_str!("../../../schemas/uws/sqlite/001_jobs.sql"))
     {
         db.rw().execute(&stmt, &[]).await.unwrap();
     }

@@ -1,8 +1,33 @@
 //! Versioned schema migrations applied at start-up, each in one transaction together with the row recording it,
-//! so a crash never leaves a half-applied version. Used by `accounts` and by `vospace` (each with its own version
-//! table); the same shape as the job store's migrations in `uws`.
+//! so a crash never leaves a half-applied version. Every store keeps its own version table: the job store (`uws`),
+//! the accounts and VOSpace's nodes.
 
-use almagest_db::exec::{Arg, Pool};
+use crate::exec::{Arg, Pool};
+
+/// A migration that could not be applied.
+#[derive(Debug, thiserror::Error)]
+pub enum MigrateError {
+    /// A statement of a migration failed.
+    #[error("{table} migration {version:03} failed at `{statement}`: {source}")]
+    Statement {
+        /// The version table.
+        table: &'static str,
+        /// The migration.
+        version: i64,
+        /// The statement.
+        statement: String,
+        /// The database's error.
+        source: sqlx::Error,
+    },
+    /// The version bookkeeping failed.
+    #[error("{table}: {source}")]
+    Database {
+        /// The version table.
+        table: &'static str,
+        /// The database's error.
+        source: sqlx::Error,
+    },
+}
 
 /// One migration: its version and its statements for each backend.
 #[derive(Debug, Clone, Copy)]
@@ -48,7 +73,36 @@ pub async fn apply(
     pool: &Pool,
     table: &'static str,
     migrations: &[Migration],
-) -> Result<i64, sqlx::Error> {
+) -> Result<i64, MigrateError> {
+    apply_inner(pool, table, migrations)
+        .await
+        .map_err(|e| match e {
+            Inner::Db(source) => MigrateError::Database { table, source },
+            Inner::Statement(version, statement, source) => MigrateError::Statement {
+                table,
+                version,
+                statement,
+                source,
+            },
+        })
+}
+
+enum Inner {
+    Db(sqlx::Error),
+    Statement(i64, String, sqlx::Error),
+}
+
+impl From<sqlx::Error> for Inner {
+    fn from(e: sqlx::Error) -> Self {
+        Inner::Db(e)
+    }
+}
+
+async fn apply_inner(
+    pool: &Pool,
+    table: &'static str,
+    migrations: &[Migration],
+) -> Result<i64, Inner> {
     pool.execute(
         &format!(
             "CREATE TABLE IF NOT EXISTS {table} (version BIGINT PRIMARY KEY, applied TEXT NOT NULL)"
@@ -79,7 +133,9 @@ pub async fn apply(
                 m.sqlite
             };
             for stmt in statements(sql) {
-                tx.execute(&stmt, &[]).await?;
+                if let Err(e) = tx.execute(&stmt, &[]).await {
+                    return Err(Inner::Statement(m.version, stmt, e));
+                }
             }
             tx.execute(
                 &format!("INSERT INTO {table} (version, applied) VALUES ($1, $2)"),
