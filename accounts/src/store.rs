@@ -186,17 +186,16 @@ impl Accounts {
         password: &str,
     ) -> Result<Option<Principal>, AccountsError> {
         let key = secret::digest(&format!("{name}\0{password}"));
-        if let Ok(cache) = self.verified.lock() {
-            if let Some((user, at)) = cache.get(&key) {
-                if at.elapsed() < PASSWORD_CACHE {
-                    return Ok(Some(Principal { name: user.clone() }));
-                }
-            }
+        if let Ok(cache) = self.verified.lock()
+            && let Some((user, at)) = cache.get(&key)
+            && at.elapsed() < PASSWORD_CACHE
+        {
+            return Ok(Some(Principal { name: user.clone() }));
         }
-        if let Some(p) = self.verify_token(password).await? {
-            if p.name == name {
-                return Ok(Some(p));
-            }
+        if let Some(p) = self.verify_token(password).await?
+            && p.name == name
+        {
+            return Ok(Some(p));
         }
         let rows = self
             .pool

@@ -107,7 +107,7 @@ pub(crate) unsafe fn run(
                 }
                 batch.push(row);
                 let full = batch.len() >= batch_rows;
-                if full || (batch.len() % 64 == 0 && started.elapsed() >= MAX_BATCH_AGE) {
+                if full || (batch.len().is_multiple_of(64) && started.elapsed() >= MAX_BATCH_AGE) {
                     let out = std::mem::replace(&mut batch, Vec::with_capacity(batch_rows));
                     if tx.blocking_send(Ok(out)).is_err() {
                         return Ok(());

@@ -52,12 +52,12 @@ impl TapRequest {
     /// Reads the TAP parameters; spurious parameters are ignored (TAP 1.1 §2.7: pyvo still sends
     /// `REQUEST=doQuery`, astroquery `PHASE=RUN` and `tapclient` even on /sync).
     pub fn from_params(p: &Params) -> Result<TapRequest, TapError> {
-        if let Some(r) = p.single("REQUEST")? {
-            if !r.eq_ignore_ascii_case("doQuery") {
-                return Err(TapError::BadRequest(format!(
-                    "REQUEST={r} is not supported: TAP 1.1 needs no REQUEST parameter (doQuery is accepted)"
-                )));
-            }
+        if let Some(r) = p.single("REQUEST")?
+            && !r.eq_ignore_ascii_case("doQuery")
+        {
+            return Err(TapError::BadRequest(format!(
+                "REQUEST={r} is not supported: TAP 1.1 needs no REQUEST parameter (doQuery is accepted)"
+            )));
         }
         let lang = match p.single("LANG")? {
             None => {
@@ -89,12 +89,12 @@ impl TapRequest {
             })?),
         };
         let runid = p.single("RUNID")?.map(str::to_string);
-        if let Some(r) = &runid {
-            if r.chars().count() > 64 {
-                return Err(TapError::BadRequest(
-                    "RUNID is longer than 64 characters (DALI 1.1 §3.4.6)".into(),
-                ));
-            }
+        if let Some(r) = &runid
+            && r.chars().count() > 64
+        {
+            return Err(TapError::BadRequest(
+                "RUNID is longer than 64 characters (DALI 1.1 §3.4.6)".into(),
+            ));
         }
         let mut uploads = Vec::new();
         for u in p.all("UPLOAD") {
