@@ -300,6 +300,8 @@ pub struct S3Settings {
 #[cfg(feature = "s3")]
 pub fn s3_operator(s: &S3Settings) -> Result<Operator, Fault> {
     let _ = rustls::crypto::ring::default_provider().install_default();
+    // opendal's HTTP services find no transport unless one is installed (first install wins; idempotent)
+    opendal_http_transport_reqwest::install_default();
     let b = opendal::services::S3::default()
         .bucket(&s.bucket)
         .endpoint(&s.endpoint)
