@@ -31,15 +31,16 @@ pub fn properties(n: &Node) -> Vec<Property> {
         }
     }
     if n.kind == NodeKind::Container
-        && let Some(q) = n.quota {
-            out.push(Property::new(props::LENGTH, n.used.to_string(), true));
-            out.push(Property::new(props::QUOTA, q.to_string(), true));
-            out.push(Property::new(
-                props::AVAILABLE_SPACE,
-                (q - n.used).max(0).to_string(),
-                true,
-            ));
-        }
+        && let Some(q) = n.quota
+    {
+        out.push(Property::new(props::LENGTH, n.used.to_string(), true));
+        out.push(Property::new(props::QUOTA, q.to_string(), true));
+        out.push(Property::new(
+            props::AVAILABLE_SPACE,
+            (q - n.used).max(0).to_string(),
+            true,
+        ));
+    }
     out.push(Property::new(props::DATE, n.mtime.clone(), true));
     out.push(Property::new(props::MTIME, n.mtime.clone(), true));
     out.push(Property::new(props::CTIME, n.ctime.clone(), true));

@@ -124,7 +124,9 @@ fn main() -> ExitCode {
             };
             match serve::runtime().and_then(|rt| rt.block_on(serve::add_user(&config, name))) {
                 Ok(token) => {
-                    println!("user {name} added; bearer token (HTTP 'Authorization: Bearer <token>'):");
+                    println!(
+                        "user {name} added; bearer token (HTTP 'Authorization: Bearer <token>'):"
+                    );
                     println!("{token}");
                     ExitCode::SUCCESS
                 }

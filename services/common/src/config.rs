@@ -324,7 +324,10 @@ impl Config {
                 format!("{}/vospace", self.service.authority.trim_end_matches('/'));
         }
         if !self.vospace.resource_id.starts_with("ivo://")
-            || self.vospace.resource_id["ivo://".len()..].split('/').count() < 2
+            || self.vospace.resource_id["ivo://".len()..]
+                .split('/')
+                .count()
+                < 2
         {
             return Err(ConfigError::Invalid(format!(
                 "vospace.resource_id must look like ivo://authority/path, not '{}'",
@@ -468,11 +471,23 @@ mod tests {
 
     #[test]
     fn vospace_identifier_follows_the_authority_unless_set() {
-        let c = Config::load(None, env(&[("ALMAGEST_SERVICE_AUTHORITY", "ivo://vo.example.net")])).unwrap();
+        let c = Config::load(
+            None,
+            env(&[("ALMAGEST_SERVICE_AUTHORITY", "ivo://vo.example.net")]),
+        )
+        .unwrap();
         assert_eq!(c.vospace.resource_id, "ivo://vo.example.net/vospace");
-        let c = Config::load(None, env(&[("ALMAGEST_VOSPACE_RESOURCE_ID", "ivo://x.org/space")])).unwrap();
+        let c = Config::load(
+            None,
+            env(&[("ALMAGEST_VOSPACE_RESOURCE_ID", "ivo://x.org/space")]),
+        )
+        .unwrap();
         assert_eq!(c.vospace.resource_id, "ivo://x.org/space");
-        let e = Config::load(None, env(&[("ALMAGEST_VOSPACE_RESOURCE_ID", "ivo://x.org")])).unwrap_err();
+        let e = Config::load(
+            None,
+            env(&[("ALMAGEST_VOSPACE_RESOURCE_ID", "ivo://x.org")]),
+        )
+        .unwrap_err();
         assert!(e.to_string().contains("vospace.resource_id"), "{e}");
     }
 

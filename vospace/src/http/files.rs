@@ -159,9 +159,10 @@ fn announced_md5(req: &HttpRequest) -> Option<String> {
     if let Some(d) = req.headers().get("digest").and_then(|v| v.to_str().ok()) {
         for part in d.split(',') {
             if let Some((alg, v)) = part.trim().split_once('=')
-                && alg.trim().eq_ignore_ascii_case("md5") {
-                    return Some(v.trim().to_string());
-                }
+                && alg.trim().eq_ignore_ascii_case("md5")
+            {
+                return Some(v.trim().to_string());
+            }
         }
     }
     req.headers()

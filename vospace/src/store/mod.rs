@@ -242,9 +242,10 @@ impl NodeStore {
             .await?;
         for r in &props {
             if let (Some(id), Some(uri), Some(value)) = (text(r, 0), text(r, 1), text(r, 2))
-                && let Some(n) = nodes.iter_mut().find(|n| n.id == id) {
-                    n.props.push((uri, value));
-                }
+                && let Some(n) = nodes.iter_mut().find(|n| n.id == id)
+            {
+                n.props.push((uri, value));
+            }
         }
         Ok(nodes)
     }
@@ -423,8 +424,9 @@ impl NodeStore {
         let args = subtree_args(&node.path);
         let mut tx = self.pool.begin().await?;
         if let Some(home) = node.path.home()
-            && home != node.path {
-                tx.execute(
+            && home != node.path
+        {
+            tx.execute(
                     &format!(
                         "UPDATE vospace_nodes SET used = used - (SELECT COALESCE(SUM(length), 0) FROM vospace_nodes \
                          WHERE {SUBTREE}) WHERE path = $4"
@@ -432,7 +434,7 @@ impl NodeStore {
                     &[args[0].clone(), args[1].clone(), args[2].clone(), home.key().into()],
                 )
                 .await?;
-            }
+        }
         tx.execute(
             &format!(
                 "INSERT INTO vospace_garbage (blob, since, pending) SELECT blob, $4, 0 FROM vospace_nodes \

@@ -57,7 +57,10 @@ pub async fn start_with(tune: impl FnOnce(&mut vospace::VospaceConfig)) -> Env {
 }
 
 /// Over a given byte store (`None`: a local directory in the temporary directory).
-pub async fn start_on(op: Option<opendal::Operator>, tune: impl FnOnce(&mut vospace::VospaceConfig)) -> Env {
+pub async fn start_on(
+    op: Option<opendal::Operator>,
+    tune: impl FnOnce(&mut vospace::VospaceConfig),
+) -> Env {
     let dir = tempfile::tempdir().unwrap();
     let db_url = format!("sqlite://{}", dir.path().join("state.sqlite").display());
     let db = almagest_db::Database::open(&db_url, &almagest_db::DbOptions::default())
@@ -79,9 +82,10 @@ pub async fn start_on(op: Option<opendal::Operator>, tune: impl FnOnce(&mut vosp
     tune(&mut cfg);
     let store = dir.path().join("store");
     std::fs::create_dir_all(&store).unwrap();
-    let op =
+    let op = op.unwrap_or_else(|| {
         opendal::Operator::new(opendal::services::Fs::default().root(&store.display().to_string()))
-            .unwrap();
+            .unwrap()
+    });
     let uws_cfg = vospace::VospaceService::uws_config(&base, dir.path().join("work"));
     let service = vospace::VospaceService::start(cfg, pool, op, Some(accounts.clone()), uws_cfg)
         .await
