@@ -102,10 +102,20 @@ async fn byte_paths_on_s3() {
     )
     .await;
     let job = r.header("location").unwrap().to_string();
-    let d = req("GET", &format!("{job}?WAIT=30"), Some(&e.alice), &[], b"")
-        .await
-        .text();
-    assert!(d.contains("COMPLETED"), "{d}");
+    // WAIT returns at every phase change (QUEUED -> EXECUTING -> ...): wait until the phase is final
+    let mut d = String::new();
+    for _ in 0..10 {
+        d = req("GET", &format!("{job}?WAIT=30"), Some(&e.alice), &[], b"")
+            .await
+            .text();
+        if ["COMPLETED", "ERROR", "ABORTED"]
+            .iter()
+            .any(|p| d.contains(&format!("<uws:phase>{p}<")))
+        {
+            break;
+        }
+    }
+    assert!(d.contains("<uws:phase>COMPLETED<"), "{d}");
     assert_eq!(
         req(
             "GET",
