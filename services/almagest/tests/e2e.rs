@@ -2,45 +2,15 @@
 //! loaded with `almagest ingest`, and requests as clients send them (raw HTTP/1.1, so nothing is hidden by a
 //! client library). Results are parsed back with the `formats` readers.
 
-use std::io::{Read, Write};
-use std::net::TcpStream;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+mod common;
 
-struct Server {
-    child: Child,
-    port: u16,
-    _dir: tempfile::TempDir,
-}
+use common::{Response, Server, form};
 
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn bin() -> PathBuf {
-    PathBuf::from(env!("CARGO_BIN_EXE_almagest"))
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-fn envs(cmd: &mut Command, dir: &Path, port: u16) {
-    cmd.env("ALMAGEST_DATA_DIR", dir)
-        .env("ALMAGEST_LISTEN", format!("127.0.0.1:{port}"))
-        .env("ALMAGEST_DEMO", "false")
-        .env("ALMAGEST_LIMITS_MAXREC_DEFAULT", "1000")
-        .env("ALMAGEST_LIMITS_MAXREC_HARD", "5000")
-        .env("ALMAGEST_LOG", "warn");
-}
+/// Settings of every server of this file: small MAXREC limits to test them.
+const ENV: &[(&str, &str)] = &[
+    ("ALMAGEST_LIMITS_MAXREC_DEFAULT", "1000"),
+    ("ALMAGEST_LIMITS_MAXREC_HARD", "5000"),
+];
 
 /// Starts a server with a 300-star table `t.stars` (ra, dec, mag, name with unicode and NULLs).
 fn start() -> Server {
@@ -62,62 +32,29 @@ fn start() -> Server {
         ));
     }
     std::fs::write(&csv, text).unwrap();
-    let port = free_port();
-    let mut ingest = Command::new(bin());
-    ingest.args([
-        "ingest",
-        csv.to_str().unwrap(),
-        "--table",
-        "t.stars",
-        "--description",
-        "test stars",
-    ]);
-    envs(&mut ingest, dir.path(), port);
-    let out = ingest.output().unwrap();
+    let port = common::free_port();
+    let env: Vec<(String, String)> = ENV
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    let out = common::almagest(dir.path(), port, &env)
+        .args([
+            "ingest",
+            csv.to_str().unwrap(),
+            "--table",
+            "t.stars",
+            "--description",
+            "test stars",
+        ])
+        .output()
+        .unwrap();
     assert!(
         out.status.success(),
         "ingest failed: {}",
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(String::from_utf8_lossy(&out.stderr).contains("ingested 300 rows into t.stars"));
-    let mut serve = Command::new(bin());
-    serve
-        .arg("serve")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null());
-    envs(&mut serve, dir.path(), port);
-    let child = serve.spawn().unwrap();
-    let server = Server {
-        child,
-        port,
-        _dir: dir,
-    };
-    let t = Instant::now();
-    while t.elapsed() < Duration::from_secs(60) {
-        if TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            return server;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    panic!("server did not start");
-}
-
-struct Response {
-    status: u16,
-    headers: Vec<(String, String)>,
-    body: Vec<u8>,
-}
-
-impl Response {
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-    }
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.body).into_owned()
-    }
+    common::serve(dir, port, ENV)
 }
 
 fn request(
@@ -127,81 +64,7 @@ fn request(
     content_type: Option<&str>,
     body: &[u8],
 ) -> Response {
-    let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
-    s.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
-    let mut head = format!(
-        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Length: {}\r\n",
-        body.len()
-    );
-    if let Some(ct) = content_type {
-        head.push_str(&format!("Content-Type: {ct}\r\n"));
-    }
-    head.push_str("\r\n");
-    s.write_all(head.as_bytes()).unwrap();
-    s.write_all(body).unwrap();
-    let mut raw = Vec::new();
-    s.read_to_end(&mut raw).unwrap();
-    let split = raw.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
-    let head = String::from_utf8_lossy(&raw[..split]).to_string();
-    let mut lines = head.split("\r\n");
-    let status: u16 = lines
-        .next()
-        .unwrap()
-        .split(' ')
-        .nth(1)
-        .unwrap()
-        .parse()
-        .unwrap();
-    let headers: Vec<(String, String)> = lines
-        .filter_map(|l| {
-            l.split_once(':')
-                .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
-        })
-        .collect();
-    let mut body = raw[split + 4..].to_vec();
-    let chunked = headers
-        .iter()
-        .any(|(k, v)| k.eq_ignore_ascii_case("transfer-encoding") && v.contains("chunked"));
-    if chunked {
-        let mut out = Vec::new();
-        let mut rest = &body[..];
-        loop {
-            let nl = rest.windows(2).position(|w| w == b"\r\n").unwrap();
-            let size = usize::from_str_radix(std::str::from_utf8(&rest[..nl]).unwrap().trim(), 16)
-                .unwrap();
-            if size == 0 {
-                break;
-            }
-            out.extend_from_slice(&rest[nl + 2..nl + 2 + size]);
-            rest = &rest[nl + 2 + size + 2..];
-        }
-        body = out;
-    }
-    Response {
-        status,
-        headers,
-        body,
-    }
-}
-
-fn form(pairs: &[(&str, &str)]) -> Vec<u8> {
-    let enc = |s: &str| {
-        s.bytes()
-            .map(|b| {
-                if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
-                    (b as char).to_string()
-                } else {
-                    format!("%{b:02X}")
-                }
-            })
-            .collect::<String>()
-    };
-    pairs
-        .iter()
-        .map(|(k, v)| format!("{}={}", enc(k), enc(v)))
-        .collect::<Vec<_>>()
-        .join("&")
-        .into_bytes()
+    common::request(port, method, path, None, content_type, body)
 }
 
 fn sync(port: u16, pairs: &[(&str, &str)]) -> Response {

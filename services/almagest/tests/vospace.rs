@@ -3,205 +3,21 @@
 //! pullToVoSpace transfer; a node used as a TAP upload).
 #![allow(clippy::unwrap_used)]
 
-use std::io::{Read, Write};
-use std::net::TcpStream;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+mod common;
+
+use common::{Server, form};
 use std::time::{Duration, Instant};
-
-struct Server {
-    child: Child,
-    port: u16,
-    dir: tempfile::TempDir,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn bin() -> PathBuf {
-    PathBuf::from(env!("CARGO_BIN_EXE_almagest"))
-}
-
-fn envs(cmd: &mut Command, dir: &Path, port: u16) {
-    cmd.env("ALMAGEST_DATA_DIR", dir)
-        .env("ALMAGEST_LISTEN", format!("127.0.0.1:{port}"))
-        .env("ALMAGEST_DEMO", "false")
-        .env("ALMAGEST_VOSPACE_DEFAULT_QUOTA_BYTES", "1000000")
-        .env("ALMAGEST_LOG", "warn");
-}
-
-fn start() -> Server {
-    let dir = tempfile::tempdir().unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let mut serve = Command::new(bin());
-    serve
-        .arg("serve")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null());
-    envs(&mut serve, dir.path(), port);
-    let child = serve.spawn().unwrap();
-    let server = Server { child, port, dir };
-    let t = Instant::now();
-    while t.elapsed() < Duration::from_secs(60) {
-        if TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            return server;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    panic!("server did not start");
-}
-
-impl Server {
-    /// `almagest user add NAME` against the running server's data directory: the token is the last line.
-    fn add_user(&self, name: &str) -> String {
-        let mut cmd = Command::new(bin());
-        cmd.args(["user", "add", name]);
-        envs(&mut cmd, self.dir.path(), self.port);
-        let out = cmd.output().unwrap();
-        assert!(
-            out.status.success(),
-            "user add failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let stdout = String::from_utf8(out.stdout).unwrap();
-        let token = stdout.lines().last().unwrap().trim().to_string();
-        assert!(token.len() >= 32, "the last line is the token: {stdout:?}");
-        token
-    }
-
-    fn req(
-        &self,
-        method: &str,
-        path: &str,
-        token: Option<&str>,
-        ctype: Option<&str>,
-        body: &[u8],
-    ) -> Response {
-        request(self.port, method, path, token, ctype, body)
-    }
-
-    fn url(&self) -> String {
-        format!("http://127.0.0.1:{}", self.port)
-    }
-}
-
-struct Response {
-    status: u16,
-    headers: Vec<(String, String)>,
-    body: Vec<u8>,
-}
-
-impl Response {
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-    }
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.body).into_owned()
-    }
-}
-
-fn request(
-    port: u16,
-    method: &str,
-    path: &str,
-    token: Option<&str>,
-    ctype: Option<&str>,
-    body: &[u8],
-) -> Response {
-    let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
-    s.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
-    let mut head = format!(
-        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\nContent-Length: {}\r\n",
-        body.len()
-    );
-    if let Some(ct) = ctype {
-        head.push_str(&format!("Content-Type: {ct}\r\n"));
-    }
-    if let Some(t) = token {
-        head.push_str(&format!("Authorization: Bearer {t}\r\n"));
-    }
-    head.push_str("\r\n");
-    s.write_all(head.as_bytes()).unwrap();
-    s.write_all(body).unwrap();
-    let mut raw = Vec::new();
-    s.read_to_end(&mut raw).unwrap();
-    let split = raw.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
-    let head = String::from_utf8_lossy(&raw[..split]).to_string();
-    let mut lines = head.split("\r\n");
-    let status: u16 = lines
-        .next()
-        .unwrap()
-        .split(' ')
-        .nth(1)
-        .unwrap()
-        .parse()
-        .unwrap();
-    let headers: Vec<(String, String)> = lines
-        .filter_map(|l| {
-            l.split_once(':')
-                .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
-        })
-        .collect();
-    let mut body = raw[split + 4..].to_vec();
-    if headers
-        .iter()
-        .any(|(k, v)| k.eq_ignore_ascii_case("transfer-encoding") && v.contains("chunked"))
-    {
-        let mut out = Vec::new();
-        let mut rest = &body[..];
-        loop {
-            let nl = rest.windows(2).position(|w| w == b"\r\n").unwrap();
-            let size = usize::from_str_radix(std::str::from_utf8(&rest[..nl]).unwrap().trim(), 16)
-                .unwrap();
-            if size == 0 {
-                break;
-            }
-            out.extend_from_slice(&rest[nl + 2..nl + 2 + size]);
-            rest = &rest[nl + 2 + size + 2..];
-        }
-        body = out;
-    }
-    Response {
-        status,
-        headers,
-        body,
-    }
-}
-
-fn form(pairs: &[(&str, &str)]) -> Vec<u8> {
-    let enc = |s: &str| {
-        s.bytes()
-            .map(|b| {
-                if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
-                    (b as char).to_string()
-                } else {
-                    format!("%{b:02X}")
-                }
-            })
-            .collect::<String>()
-    };
-    pairs
-        .iter()
-        .map(|(k, v)| format!("{}={}", enc(k), enc(v)))
-        .collect::<Vec<_>>()
-        .join("&")
-        .into_bytes()
-}
 
 const FORM: Option<&str> = Some("application/x-www-form-urlencoded");
 
-/// The path part of an absolute URL of the server.
+fn start() -> Server {
+    common::serve(
+        tempfile::tempdir().unwrap(),
+        common::free_port(),
+        &[("ALMAGEST_VOSPACE_DEFAULT_QUOTA_BYTES", "1000000")],
+    )
+}
+
 fn local(s: &Server, url: &str) -> String {
     url.strip_prefix(&s.url())
         .unwrap_or_else(|| panic!("{url} is not on {}", s.url()))
@@ -320,10 +136,7 @@ fn vospace_is_mounted_with_accounts_made_while_the_server_runs() {
         home.text()
     );
     // a second add of the same name fails and says why
-    let mut dup = Command::new(bin());
-    dup.args(["user", "add", "alice"]);
-    envs(&mut dup, s.dir.path(), s.port);
-    let out = dup.output().unwrap();
+    let out = s.command().args(["user", "add", "alice"]).output().unwrap();
     assert!(!out.status.success());
     assert!(
         String::from_utf8_lossy(&out.stderr).contains("alice"),
