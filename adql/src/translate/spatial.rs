@@ -156,7 +156,11 @@ impl Writer {
             for (i, end) in [(0, " BETWEEN "), (1, " AND ")] {
                 self.out.push_str(end);
                 self.out.push_str("adql_cone_range(");
-                self.exprs(&[lon.clone(), lat.clone(), radius.clone()])?;
+                self.expr(lon)?;
+                self.out.push_str(", ");
+                self.expr(lat)?;
+                self.out.push_str(", ");
+                self.expr(radius)?;
                 let _ = write!(self.out, ", {}, {k}, {i})", pos.1.depth);
             }
         }

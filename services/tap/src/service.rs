@@ -51,13 +51,13 @@ impl TapState {
 
     /// How uploads by reference are read for `caller`: `http://` URLs here, other URIs (`vos://`) through the
     /// composed server's source when there is one.
-    pub fn remote<'a>(&'a self, caller: Option<&'a str>) -> Option<crate::upload::Remote<'a>> {
-        Some(crate::upload::Remote {
+    pub fn remote<'a>(&'a self, caller: Option<&'a str>) -> crate::upload::Remote<'a> {
+        crate::upload::Remote {
             source: self.remote_tables.as_deref(),
             caller,
             scratch: &self.spool_dir,
             max_bytes: self.config.limits.upload_max_bytes,
-        })
+        }
     }
 
     /// The current catalogue (reloaded when it changed).

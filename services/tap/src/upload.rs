@@ -77,13 +77,14 @@ fn unique_tag() -> String {
         .collect()
 }
 
-/// Loads every upload of a request: inline ones (`param:`) from `files`, references (`vos://`) through `remote`.
+/// Loads every upload of a request: inline ones (`param:`) from `files`, references (`http(s)://`, `vos://`) as
+/// `remote` allows.
 pub async fn load(
     pool: &Pool,
     specs: &[UploadSpec],
     files: &(dyn InlineFiles + Sync),
     max_rows: u64,
-    remote: Option<Remote<'_>>,
+    remote: Remote<'_>,
 ) -> Result<Uploads, TapError> {
     let mut out = Uploads::default();
     for spec in specs {
@@ -111,39 +112,35 @@ pub async fn load(
                 }
             },
             UploadSource::Url(u) | UploadSource::Vos(u) => {
-                let dest = remote.map(|r| r.scratch.join(format!("upload-{}", unique_tag())));
-                let got = match (remote, &dest) {
-                    (Some(r), Some(dest)) => {
-                        fetched = Some(TempFile(dest.clone()));
-                        let got = match r.source {
-                            Some(s) => s.fetch(u, r.caller, dest, r.max_bytes).await,
-                            None => None,
-                        };
-                        match got {
-                            None if matches!(spec.source, UploadSource::Url(_)) => {
-                                let limits = almagest_common::http_get::Limits {
-                                    max_bytes: r.max_bytes,
-                                    ..Default::default()
-                                };
-                                Some(
-                                    almagest_common::http_get::get_to_file(u, dest, limits)
-                                        .await
-                                        .map(|_| ())
-                                        .map_err(|e| e.to_string()),
-                                )
-                            }
-                            other => other,
-                        }
-                    }
-                    _ => None,
+                let dest = remote.scratch.join(format!("upload-{}", unique_tag()));
+                fetched = Some(TempFile(dest.clone()));
+                // the composed server's source first (vos://), then http(s):// here
+                let got = match remote.source {
+                    Some(s) => s.fetch(u, remote.caller, &dest, remote.max_bytes).await,
+                    None => None,
                 };
-                match (got, dest) {
-                    (Some(Ok(())), Some(dest)) => dest,
-                    (Some(Err(why)), _) => {
+                let got = match got {
+                    None if matches!(spec.source, UploadSource::Url(_)) => {
+                        let limits = almagest_common::http_get::Limits {
+                            max_bytes: remote.max_bytes,
+                            ..Default::default()
+                        };
+                        Some(
+                            almagest_common::http_get::get_to_file(u, &dest, limits)
+                                .await
+                                .map(|_| ())
+                                .map_err(|e| e.to_string()),
+                        )
+                    }
+                    other => other,
+                };
+                match got {
+                    Some(Ok(())) => dest,
+                    Some(Err(why)) => {
                         out.drop_all(pool).await;
                         return Err(TapError::Upload(format!("UPLOAD {}: {why}", spec.name)));
                     }
-                    _ => {
+                    None => {
                         out.drop_all(pool).await;
                         return Err(TapError::Upload(format!(
                             "UPLOAD {}: {u} cannot be read here; send the table inline (param:), give an http:// \
